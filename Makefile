@@ -1,0 +1,33 @@
+# The README's two commands: `make run` and `make test`. Both create .venv and install first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Debian packages checked (and installed as root) before pip: name:command-that-proves-it.
+SYSTEM_DEPS := "python3-venv:$(PYTHON) -c 'import ensurepip, venv'"
+
+.PHONY: install run test bench clean
+.DEFAULT_GOAL := run
+
+$(BIN)/.installed: pyproject.toml
+	@scripts/system-deps.sh $(SYSTEM_DEPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+## Installs, then runs the main job on the embedded defaults.
+run: install
+	$(BIN)/genarch recommend
+
+## Installs, then runs every test.
+test: install
+	$(BIN)/python -m pytest -q
+
+## Speed goals, printed as figures (not timed tests).
+bench: install
+	$(BIN)/python benchmarks/bench_recommend.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
