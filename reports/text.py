@@ -1,0 +1,61 @@
+"""Plain-text rendering of a decision (the `genarch recommend` terminal output).
+
+A pure function of the decision's JSON contract (rubric.contract.to_dict): formatting only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _ms(value: float) -> str:
+    return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
+
+
+def _figure(figure: dict[str, Any]) -> str:
+    value = figure["value"]
+    if isinstance(value, float):
+        value = f"{value:.4g}"
+    elif isinstance(value, dict):
+        value = ", ".join(f"{k} {v}" for k, v in value.items())
+    unit = f" {figure['unit']}" if figure["unit"] else ""
+    return f"{figure['name']}: {value}{unit} (source: {figure['source']})"
+
+
+def _change(value: float | None, to: str | None) -> str:
+    if value is None:
+        return "none within the search range"
+    return f"{'+' if value > 0 else ''}{value * 100:.0f}% (→ {to})"
+
+
+def render(result: dict[str, Any]) -> str:
+    top = result["recommendation"]
+    est = result["estimates"]
+    lines = [f"genarch recommends: {top.upper()} — {est[top] and result['ranking'][0]['variant_name']}",
+             f"binding constraint: {result['binding_constraint']}"]
+    lines += [f"note: {note}" for note in result["notes"]]
+    header = f"{'candidate':<10} {'score':>6}  {'latency/sample':>14}  {'USD/1k':>8}  {'USD/month':>10}  {'train GPU-h':>11}  {'weeks':>6}  status"
+    lines += ["", header, "-" * len(header)]
+    for row in result["ranking"]:
+        e = est[row["architecture"]]
+        status = f"eliminated: {row['elimination_reason']}" if row["eliminated"] else "ok"
+        lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {_ms(e['latency_ms_per_sample']):>14}  "
+                     f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
+                     f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  {status}")
+    lines += ["", f"why {top}: the criteria that most separate it from the runner-up"]
+    for i, reason in enumerate(result["top_reasons"], 1):
+        lines.append(f"  {i}. {reason['name']}: {reason['text']} [{reason['contribution']:+.3f}]")
+        lines += [f"       - {_figure(f)}" for f in reason["figures"]]
+    r = result["robustness"]
+    lines += ["", f"robustness: {top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} weight draws "
+                  f"(each weight ×exp(N(0, {r['log_weight_sigma']}²)), seed {r['seed']})",
+              f"  one weight alone that flips the decision (within ×{r['max_factor']:g} or ÷{r['max_factor']:g}):"]
+    flips = [(k, v) for k, v in r["flip_weight_change"].items() if v is not None]
+    flips.sort(key=lambda kv: abs(kv[1]))
+    for criterion, value in flips:
+        lines.append(f"    {criterion}: {_change(value, r['flip_to'][criterion])}")
+    stable = [k for k, v in r["flip_weight_change"].items() if v is None]
+    if stable:
+        lines.append(f"    none within ×{r['max_factor']:g}: {', '.join(stable)}")
+    lines += ["", f"assumptions behind the {top} estimate:"]
+    lines += [f"  - {a}" for a in est[top]["assumptions"]]
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""The decision engine: a pure function of (answers, knowledge, measured evidence) -> Decision.
+
+1. Estimate each family's cost on the serving hardware (rubric.estimates).
+2. Derive each criterion's weight from the answers (criteria.yaml weight rules).
+3. Assess every criterion for every family (rubric.utilities).
+4. Gate: a family that violates the binding constraint is eliminated, with the reason.
+5. Score the rest by the weighted mean of utilities; rank; explain; test robustness.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rubric import robustness as robustness_mod
+from rubric.estimates import Estimate, estimate_all
+from rubric.knowledge import Criterion, Knowledge
+from rubric.knowledge import load as load_knowledge
+from rubric.utilities import UTILITY_KINDS, Assessment, Context
+
+# Kinds whose violation is a stated limit of the user's (not a family score): a family that
+# passes all of them "meets every stated limit", which a custom pipeline must then beat.
+LIMIT_KINDS = ("ratio_to_limit", "conditioning_support", "data_sufficiency")
+
+
+@dataclass(frozen=True)
+class Reason:
+    criterion: str
+    text: str
+    contribution: float  # weight × utility difference to the runner-up (or weight × utility)
+    figures: tuple = ()
+
+
+@dataclass
+class Decision:
+    recommendation: str
+    feasible: bool  # False when every family violates the binding constraint
+    binding_constraint: str
+    weights: dict[str, float]
+    scores: dict[str, float]
+    ranking: list[str]
+    eliminated: dict[str, str]  # family -> reason
+    assessments: dict[str, dict[str, Assessment]]
+    estimates: dict[str, Estimate]
+    reasons: list[Reason]
+    robustness: robustness_mod.Robustness
+    notes: list[str] = field(default_factory=list)
+
+
+def _rule_matches(when: dict, answers: dict) -> bool:
+    (name, test), = when.items()
+    value = answers[name]
+    if isinstance(test, dict):
+        if "any_of" in test:
+            return bool(set(value) & set(test["any_of"]))
+        if value is None:
+            return False
+        return ("max" not in test or value <= test["max"]) and ("min" not in test or value >= test["min"])
+    return value == test
+
+
+def derive_weights(answers: dict, criteria: dict[str, Criterion]) -> dict[str, float]:
+    weights = {}
+    for key, criterion in criteria.items():
+        weight = float(criterion.weight["base"])
+        for rule in criterion.weight.get("rules", []):
+            if "when" in rule:
+                if _rule_matches(rule["when"], answers):
+                    weight *= rule["factor"]
+            else:
+                weight *= rule["factors"][answers[rule["field"]]]
+        weights[key] = weight
+    return weights
+
+
+def weighted_scores(utilities: dict[str, dict[str, float]], weights: dict[str, float]) -> dict[str, float]:
+    """Weighted mean of utilities per family (scale-free in the weights)."""
+    total = sum(weights.values()) or 1.0
+    return {family: sum(weights[c] * u for c, u in row.items()) / total for family, row in utilities.items()}
+
+
+def _assess_all(answers, knowledge, estimates, standard_ok=()) -> dict[str, dict[str, Assessment]]:
+    result = {}
+    for key, family in knowledge.families.items():
+        ctx = Context(answers, knowledge, family, estimates[key], estimates, tuple(standard_ok))
+        result[key] = {cid: UTILITY_KINDS[c.utility["kind"]](c, ctx) for cid, c in knowledge.criteria.items()}
+    return result
+
+
+def _meets_all_limits(assessments: dict[str, Assessment], criteria: dict[str, Criterion]) -> bool:
+    return all(a.violation is None or a.violation <= 0
+               for cid, a in assessments.items() if criteria[cid].utility["kind"] in LIMIT_KINDS)
+
+
+def _explain(top: str, runner_up: str | None, weights, assessments, total_weight) -> list[Reason]:
+    reasons = []
+    for cid, weight in weights.items():
+        mine = assessments[top][cid]
+        gap = mine.utility - (assessments[runner_up][cid].utility if runner_up else 0.0)
+        reasons.append(Reason(cid, mine.text, weight * gap / total_weight, mine.figures))
+    return sorted(reasons, key=lambda r: r.contribution, reverse=True)
+
+
+def decide(answers: dict, knowledge: Knowledge | None = None, measured: dict | None = None,
+           weights: dict[str, float] | None = None) -> Decision:
+    """Rank the candidate families for validated `answers` (see rubric.answers.validate).
+
+    `measured` is a probe's device profile (probes.cost_model.device_profile); `weights`
+    overrides the weights derived from the answers (used by tests and sensitivity analysis).
+    """
+    knowledge = knowledge or load_knowledge()
+    criteria = knowledge.criteria
+    estimates = estimate_all(answers, knowledge, measured)
+    weights = weights or derive_weights(answers, criteria)
+
+    # Whether a custom pipeline earns its complexity depends on the standard families meeting
+    # every stated limit, so assess once without that, then with it.
+    first = _assess_all(answers, knowledge, estimates)
+    standard_ok = [f for f, fam in knowledge.families.items()
+                   if fam.complexity == "standard" and _meets_all_limits(first[f], criteria)]
+    assessments = _assess_all(answers, knowledge, estimates, standard_ok)
+
+    binding = answers["binding_constraint"]
+    eliminated, severity = {}, {}
+    for family, row in assessments.items():
+        for cid, a in row.items():
+            if criteria[cid].gate == binding and a.violation is not None and a.violation > 0:
+                eliminated.setdefault(family, a.violation_text)
+                severity[family] = max(severity.get(family, 0.0), a.violation)
+
+    utilities = {f: {c: a.utility for c, a in row.items()} for f, row in assessments.items()}
+    scores = weighted_scores(utilities, weights)
+    alive = [f for f in knowledge.families if f not in eliminated]
+    ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(eliminated, key=lambda f: (severity[f], -scores[f]))
+    notes = []
+    feasible = bool(alive)
+    top = ranking[0]
+    if not feasible:
+        notes.append(f"no candidate meets the binding constraint ({binding}); {top} comes closest: "
+                     f"{eliminated[top]}")
+    runner_up = next((f for f in alive if f != top), None)
+    total = sum(weights.values()) or 1.0
+    reasons = _explain(top, runner_up, weights, assessments, total)
+    robust = robustness_mod.analyse(
+        {f: utilities[f] for f in (alive if feasible else [top])}, weights, top, knowledge.robustness)
+    return Decision(top, feasible, binding, weights, scores, ranking, eliminated, assessments,
+                    estimates, reasons, robust, notes)

@@ -1,0 +1,278 @@
+"""Load and validate the knowledge base (the YAML under rubric/data) into frozen dataclasses.
+
+Validated once at load: unknown or missing keys, negative weights and figures, scores outside
+[0, 1], dangling references (a variant naming an unknown architecture, a criterion an unknown
+utility kind) each raise `KnowledgeError` with one line naming the file and the entry.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rubric.errors import InputError
+
+DATA_DIR = Path(__file__).parent / "data"
+CONDITIONING_KINDS = ("none", "class", "text", "spatial", "editing")
+UTILITY_KINDS = ("ratio_to_limit", "conditioning_support", "data_sufficiency", "family_score",
+                 "maintenance")
+GATES = ("latency", "stability", "conditioning", "data", "budget")
+
+
+class KnowledgeError(InputError):
+    """The knowledge base (rubric YAML) is inconsistent."""
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    kind: str  # gpu | cpu
+    peak_flop_per_s: float
+    memory_bandwidth_bytes_per_s: float
+    match: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Architecture:
+    id: str
+    name: str
+    params: float
+    reference_resolution: int
+    resolution_exponent: float
+    source: str
+    flops_per_forward: float | None = None
+    attention_flops: float = 0.0
+    anchor_latency: dict | None = None  # {device, resolution, ms}
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    source: str
+    gpu_hours: float | None = None
+    gpu: str | None = None
+    resolution: int | None = None
+    fraction_of_scratch: float | None = None
+    fraction_of_teacher: float | None = None
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    name: str
+    supports: tuple[str, ...]
+    max_resolution: int
+    nfe: int
+    cfg: bool
+    denoiser: str
+    training: dict[str, TrainingCost]
+    nfe_range: tuple[int, int] | None = None
+    decoder: str | None = None
+    encoder: str | None = None
+    adapter_for_spatial: str | None = None
+    teacher: str | None = None
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    name: str
+    complexity: str  # standard | custom
+    conditioning_support: dict[str, float]
+    conditioning_source: str
+    stability: float
+    stability_by_gan_experience: dict[str, float]
+    stability_source: str
+    fidelity: float
+    fidelity_source: str
+    diversity: float
+    diversity_source: str
+    data: dict[str, Any]
+    engineering_weeks: float
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    name: str
+    description: str
+    weight: dict[str, Any]
+    utility: dict[str, Any]
+    gate: str | None = None
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    devices: dict[str, Device]
+    hardware_assumptions: dict[str, Any]
+    architectures: dict[str, Architecture]
+    families: dict[str, Family]
+    family_assumptions: dict[str, Any]
+    criteria: dict[str, Criterion]
+    curves: dict[str, dict[str, float]]
+    robustness: dict[str, Any]
+    gate_threshold: float
+    variants: dict[str, Variant] = field(default_factory=dict)
+
+
+def _build(cls, raw: Any, where: str, **extra):
+    """Construct a dataclass from a mapping, rejecting unknown and missing keys."""
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: expected a mapping")
+    names = {f.name for f in dataclasses.fields(cls)} - set(extra)
+    unknown = set(raw) - names
+    if unknown:
+        raise KnowledgeError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
+    required = {f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    missing = required - set(raw) - set(extra)
+    if missing:
+        raise KnowledgeError(f"{where}: missing key(s) {', '.join(sorted(missing))}")
+    return cls(**raw, **extra)
+
+
+def _positive(value: Any, where: str, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (value == 0 and not allow_zero):
+        raise KnowledgeError(f"{where}: expected a {'non-negative' if allow_zero else 'positive'} number, got {value!r}")
+
+
+def _score(value: Any, where: str) -> None:
+    _positive(value, where, allow_zero=True)
+    if value > 1:
+        raise KnowledgeError(f"{where}: a score must be in [0, 1], got {value!r}")
+
+
+def _read(name: str, data_dir: Path) -> dict:
+    with (data_dir / name).open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{name}: expected a mapping")
+    return raw
+
+
+def _load_devices(raw: dict) -> dict[str, Device]:
+    devices = {}
+    for key, spec in raw["devices"].items():
+        device = _build(Device, spec, f"hardware.yaml: {key}", id=key)
+        _positive(device.peak_flop_per_s, f"hardware.yaml: {key}.peak_flop_per_s")
+        _positive(device.memory_bandwidth_bytes_per_s, f"hardware.yaml: {key}.memory_bandwidth_bytes_per_s")
+        if device.kind not in ("gpu", "cpu"):
+            raise KnowledgeError(f"hardware.yaml: {key}.kind: expected gpu or cpu")
+        devices[key] = device
+    return devices
+
+
+def _load_architectures(raw: dict, devices: dict) -> dict[str, Architecture]:
+    result = {}
+    for key, spec in raw["architectures"].items():
+        where = f"architectures.yaml: {key}"
+        arch = _build(Architecture, spec, where, id=key)
+        _positive(arch.params, f"{where}.params")
+        _positive(arch.reference_resolution, f"{where}.reference_resolution")
+        _positive(arch.resolution_exponent, f"{where}.resolution_exponent", allow_zero=True)
+        if (arch.flops_per_forward is None) == (arch.anchor_latency is None):
+            raise KnowledgeError(f"{where}: give exactly one of flops_per_forward and anchor_latency")
+        if arch.flops_per_forward is not None:
+            _positive(arch.flops_per_forward, f"{where}.flops_per_forward")
+            _positive(arch.attention_flops, f"{where}.attention_flops", allow_zero=True)
+        elif arch.anchor_latency.get("device") not in devices:
+            raise KnowledgeError(f"{where}.anchor_latency.device: unknown device")
+        result[key] = arch
+    return result
+
+
+def _load_families(raw: dict, architectures: dict, devices: dict) -> dict[str, Family]:
+    families = {}
+    for key, spec in raw["families"].items():
+        where = f"candidates.yaml: {key}"
+        spec = dict(spec)
+        variants = []
+        for i, vspec in enumerate(spec.pop("variants", None) or []):
+            vwhere = f"{where}.variants[{i}]"
+            vspec = dict(vspec)
+            training = {k: _build(TrainingCost, v, f"{vwhere}.training.{k}")
+                        for k, v in (vspec.pop("training", None) or {}).items()}
+            for k in ("supports", "nfe_range"):
+                if k in vspec:
+                    vspec[k] = tuple(vspec[k])
+            variant = _build(Variant, vspec, vwhere, training=training)
+            for role in ("denoiser", "decoder", "encoder", "adapter_for_spatial"):
+                ref = getattr(variant, role)
+                if ref is not None and ref not in architectures:
+                    raise KnowledgeError(f"{vwhere}.{role}: unknown architecture {ref!r}")
+            for cost in training.values():
+                if cost.gpu is not None and cost.gpu not in devices:
+                    raise KnowledgeError(f"{vwhere}.training: unknown gpu {cost.gpu!r}")
+            if not set(variant.supports) <= set(CONDITIONING_KINDS) or variant.nfe < 1:
+                raise KnowledgeError(f"{vwhere}: bad supports or nfe")
+            variants.append(variant)
+        if not variants:
+            raise KnowledgeError(f"{where}: a family needs at least one variant")
+        family = _build(Family, spec, where, id=key, variants=tuple(variants))
+        if set(family.conditioning_support) != set(CONDITIONING_KINDS):
+            raise KnowledgeError(f"{where}.conditioning_support: give a score for each of {', '.join(CONDITIONING_KINDS)}")
+        for kind, value in family.conditioning_support.items():
+            _score(value, f"{where}.conditioning_support.{kind}")
+        for name in ("stability", "fidelity", "diversity"):
+            _score(getattr(family, name), f"{where}.{name}")
+        if family.complexity not in ("standard", "custom"):
+            raise KnowledgeError(f"{where}.complexity: expected standard or custom")
+        families[key] = family
+    return families
+
+
+def _load_criteria(raw: dict) -> dict[str, Criterion]:
+    criteria = {}
+    for key, spec in raw["criteria"].items():
+        where = f"criteria.yaml: {key}"
+        criterion = _build(Criterion, spec, where, id=key)
+        _positive(criterion.weight.get("base"), f"{where}.weight.base", allow_zero=True)
+        for i, rule in enumerate(criterion.weight.get("rules", [])):
+            factors = [rule.get("factor")] if "factor" in rule else list((rule.get("factors") or {}).values())
+            if not factors or ("when" in rule) == ("field" in rule):
+                raise KnowledgeError(f"{where}.weight.rules[{i}]: give `when` + `factor` or `field` + `factors`")
+            for factor in factors:
+                _positive(factor, f"{where}.weight.rules[{i}] factor", allow_zero=True)
+        if criterion.utility.get("kind") not in UTILITY_KINDS:
+            raise KnowledgeError(f"{where}.utility.kind: expected one of {', '.join(UTILITY_KINDS)}")
+        if criterion.gate is not None and criterion.gate not in GATES:
+            raise KnowledgeError(f"{where}.gate: expected one of {', '.join(GATES)}")
+        criteria[key] = criterion
+    return criteria
+
+
+@lru_cache(maxsize=4)
+def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
+    data_dir = Path(data_dir)
+    hardware = _read("hardware.yaml", data_dir)
+    devices = _load_devices(hardware)
+    architectures = _load_architectures(_read("architectures.yaml", data_dir), devices)
+    candidates = _read("candidates.yaml", data_dir)
+    families = _load_families(candidates, architectures, devices)
+    rubric = _read("criteria.yaml", data_dir)
+    variants = {v.id: v for f in families.values() for v in f.variants}
+    if len(variants) != sum(len(f.variants) for f in families.values()):
+        raise KnowledgeError("candidates.yaml: variant ids must be unique")
+    for variant in variants.values():
+        if variant.teacher is not None and variant.teacher not in variants:
+            raise KnowledgeError(f"candidates.yaml: {variant.id}.teacher: unknown variant {variant.teacher!r}")
+    return Knowledge(
+        devices=devices,
+        hardware_assumptions=hardware["assumptions"],
+        architectures=architectures,
+        families=families,
+        family_assumptions=candidates.get("assumptions", {}),
+        criteria=_load_criteria(rubric),
+        curves=rubric["curves"],
+        robustness=rubric["robustness"],
+        gate_threshold=float(rubric["gate_threshold"]),
+        variants=variants,
+    )

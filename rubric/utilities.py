@@ -1,0 +1,152 @@
+"""Utility kinds: how a criterion turns (answers, estimates, family knowledge) into a number ≤ 1.
+
+Each kind is a function registered by name in UTILITY_KINDS and referred to from criteria.yaml.
+It returns an `Assessment`: the utility, a one-line explanation with the figures in it, and
+the sourced figures themselves. Pure functions; no I/O.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from rubric.estimates import Estimate, Figure
+from rubric.knowledge import Criterion, Family, Knowledge
+
+LOG2_CAP = 30.0  # ratios beyond 2^±30 (zero budgets, zero costs) are treated as 2^±30
+
+
+@dataclass(frozen=True)
+class Assessment:
+    utility: float
+    text: str
+    figures: tuple[Figure, ...] = ()
+    # For gates: how far past the limit (> 0 means violated: ratio − 1, or shortfall), and the words.
+    violation: float | None = None
+    violation_text: str = ""
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a utility may read, for one candidate family."""
+    answers: dict
+    knowledge: Knowledge
+    family: Family
+    estimate: Estimate
+    estimates: dict[str, Estimate]
+    standard_meets_all_limits: tuple[str, ...] = field(default=())
+
+
+def curve(ratio: float, params: dict) -> float:
+    """1 − slope × softplus_k(log2(ratio) − knee): concave in log ratio (see criteria.yaml)."""
+    if ratio <= 0:
+        z = -LOG2_CAP
+    else:
+        z = max(-LOG2_CAP, min(LOG2_CAP, math.log2(ratio)))
+    k = params["sharpness"]
+    x = k * (z - params["knee_log2"])
+    softplus = (x + math.log1p(math.exp(-x))) / k if x > 0 else math.log1p(math.exp(x)) / k
+    return 1.0 - params["slope"] * softplus
+
+
+def _ratio(quantity: float, reference: float) -> float:
+    if reference <= 0:
+        return 0.0 if quantity <= 0 else 2.0 ** LOG2_CAP
+    return quantity / reference
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "ms" and value >= 1000:
+        return f"{value / 1000:.3g} s"
+    if unit.startswith("USD"):
+        return f"{value:,.0f} {unit}"
+    return f"{value:,.3g} {unit}"
+
+
+def ratio_to_limit(c: Criterion, ctx: Context) -> Assessment:
+    spec = c.utility
+    unit = spec["unit"]
+    quantity = getattr(ctx.estimate, spec["quantity"])
+    limit = ctx.answers[spec["limit"]]
+    name = f"{ctx.family.id}, {ctx.estimate.variant.name.split(',')[0]}"
+    if limit is not None:
+        r = _ratio(quantity, limit)
+        text = f"{_fmt(quantity, unit)} predicted vs {_fmt(limit, unit)} limit ({r:.2f}×)"
+        over = f"{name}: {_fmt(quantity, unit)} predicted > {_fmt(limit, unit)} {c.name.lower()} limit"
+        return Assessment(curve(r, ctx.knowledge.curves["within_limit"]), text, (), r - 1.0, over)
+    if spec["without_limit"] == "ignore":
+        return Assessment(1.0, f"{_fmt(quantity, unit)} predicted; no limit stated")
+    best_family, best = min(((k, getattr(e, spec["quantity"])) for k, e in ctx.estimates.items()),
+                            key=lambda kv: kv[1])
+    r = _ratio(quantity, best) if best > 0 else (1.0 if quantity <= 0 else 2.0 ** LOG2_CAP)
+    text = f"{_fmt(quantity, unit)} predicted; no limit stated, {r:.2g}× the lowest ({best_family})"
+    return Assessment(curve(r, ctx.knowledge.curves["against_best"]), text)
+
+
+def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
+    """Half the weakest requested kind, half the mean: every requested kind must be served."""
+    support = ctx.family.conditioning_support
+    wanted = ctx.answers["conditioning"]
+    scores = [support[kind] for kind in wanted]
+    utility = 0.5 * min(scores) + 0.5 * sum(scores) / len(scores)
+    parts = ", ".join(f"{kind} {support[kind]:.2f}" for kind in wanted)
+    figure = Figure("conditioning support", dict(zip(wanted, scores)), "score 0–1", ctx.family.conditioning_source)
+    threshold = ctx.knowledge.gate_threshold
+    weakest = min(wanted, key=lambda kind: support[kind])
+    return Assessment(utility, f"support for {parts}", (figure,), threshold - support[weakest],
+                      f"{ctx.family.id}: {weakest} conditioning support {support[weakest]:.2f} < {threshold:g}")
+
+
+def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
+    available = ctx.answers["dataset_images"]
+    good, minimum = ctx.estimate.images_for_good_quality, ctx.estimate.minimum_images
+    r = _ratio(good, max(available, 1))
+    how = "fine-tuning a pretrained model" if ctx.answers["pretrained_allowed"] else "from scratch"
+    text = f"{available:,} images available; ~{good:,} for good quality, {minimum:,} minimum ({how})"
+    figure = Figure("images for good quality", good, "images", ctx.family.data["source"])
+    shortfall = (minimum - available) / max(minimum, 1)
+    return Assessment(curve(r, ctx.knowledge.curves["within_limit"]), text, (figure,), shortfall,
+                      f"{ctx.family.id}: {available:,} images < {minimum:,} minimum ({how})")
+
+
+def family_score(c: Criterion, ctx: Context) -> Assessment:
+    name = c.utility["score"]
+    base = getattr(ctx.family, name)
+    utility, text = base, f"{name} score {base:.2f}"
+    if name == "stability":
+        bonus = ctx.family.stability_by_gan_experience[ctx.answers["team_gan_experience"]]
+        utility = min(1.0, base + bonus)
+        if bonus:
+            text += f" + {bonus:.2f} for the team's GAN experience ({ctx.answers['team_gan_experience']})"
+    figure = Figure(name, round(utility, 3), "score 0–1", getattr(ctx.family, f"{name}_source"))
+    threshold = ctx.knowledge.gate_threshold
+    return Assessment(utility, text, (figure,), threshold - utility,
+                      f"{ctx.family.id}: {name} {utility:.2f} < {threshold:g}")
+
+
+def maintenance(c: Criterion, ctx: Context) -> Assessment:
+    spec = c.utility
+    figure = Figure("pipeline complexity", ctx.family.complexity, "", spec["source"])
+    if ctx.family.complexity == "standard":
+        rule = spec["standard"].get(ctx.family.id)
+        if rule is None:
+            return Assessment(spec["standard"]["default"], "standard, maintained public pipeline", (figure,))
+        answer = ctx.answers[rule["by"]]
+        return Assessment(rule["values"][answer], f"standard pipeline; team {rule['by'].replace('_', ' ')}: {answer}", (figure,))
+    can = ctx.answers["team_can_maintain_custom_pipeline"]
+    key = "team_can_maintain" if can else "team_cannot_maintain"
+    who = "the team can maintain it" if can else "the team cannot maintain it"
+    others = [f for f in ctx.standard_meets_all_limits if f != ctx.family.id]
+    if others:
+        return Assessment(spec["custom_unearned"][key],
+                          f"custom pipeline not earned: {' and '.join(others)} meet every stated limit; {who}", (figure,))
+    return Assessment(spec["custom"][key], f"custom pipeline; no standard family meets every stated limit; {who}", (figure,))
+
+
+UTILITY_KINDS: dict[str, Callable[[Criterion, Context], Assessment]] = {
+    "ratio_to_limit": ratio_to_limit,
+    "conditioning_support": conditioning_support,
+    "data_sufficiency": data_sufficiency,
+    "family_score": family_score,
+    "maintenance": maintenance,
+}
