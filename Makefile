@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # Debian packages checked (and installed as root) before pip: name:command-that-proves-it.
 SYSTEM_DEPS := "python3-venv:$(PYTHON) -c 'import ensurepip, venv'"
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench clean gpu-check
 .DEFAULT_GOAL := run
 
 $(BIN)/.installed: pyproject.toml
@@ -31,3 +31,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
+
+## On a CUDA machine: the full inference probe, printed as a table (under 6 minutes).
+gpu-check:
+	bash scripts/gpu-check.sh
