@@ -1,0 +1,59 @@
+"""`genarch recommend`: the JSON contract, the text output, and the torch-free start."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from app.cli import main
+from rubric import knowledge
+
+from tests.conftest import EXAMPLES, ROOT
+
+
+def test_json_contract(capsys):
+    assert main(["recommend", str(EXAMPLES / "hybrid-text-realtime.yaml"), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    families = set(knowledge.load().families)
+    assert result["schema_version"] == 1
+    assert result["recommendation"] == "hybrid" and result["feasible"] is True
+    assert result["binding_constraint"] == "latency"
+    assert {r["architecture"] for r in result["ranking"]} == families
+    first = result["ranking"][0]
+    assert first["architecture"] == "hybrid" and not first["eliminated"]
+    assert {r["criterion"] for r in first["reasons"]} == set(knowledge.load().criteria)
+    diffusion = next(r for r in result["ranking"] if r["architecture"] == "diffusion")
+    assert diffusion["eliminated"] and "latency limit" in diffusion["elimination_reason"]
+    for family, est in result["estimates"].items():
+        assert {"latency_ms_per_sample", "usd_per_1k_samples", "nfe", "assumptions"} <= set(est)
+        assert est["assumptions"] and est["latency_ms_per_sample"] > 0
+    assert result["estimates"]["diffusion"]["nfe"] == 25 and result["estimates"]["gan"]["nfe"] == 1
+    assert 0 <= result["robustness"]["top_choice_share"] <= 1
+    assert set(result["robustness"]["flip_weight_change"]) == set(result["weights"])
+    for reason in result["top_reasons"]:
+        for figure in reason["figures"]:
+            assert figure["source"]
+
+
+def test_text_output_has_table_reasons_robustness(capsys):
+    assert main(["recommend", str(EXAMPLES / "latency-bound.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("genarch recommends: GAN")
+    assert "eliminated: diffusion" in out and "latency limit" in out
+    assert "why gan" in out and "source:" in out
+    assert "robustness: gan stays on top" in out and "assumptions behind" in out
+
+
+def test_defaults_without_a_file(capsys):
+    assert main(["recommend"]) == 0
+    captured = capsys.readouterr()
+    assert "genarch recommends:" in captured.out and "built-in defaults" in captured.err
+
+
+def test_recommend_imports_neither_torch_nor_streamlit():
+    code = ("import sys, io, contextlib; from app.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): rc = main(['recommend', '--format', 'json'])\n"
+            "bad = [m for m in ('torch', 'streamlit', 'diffusers') if m in sys.modules]\n"
+            "assert rc == 0 and not bad, bad")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

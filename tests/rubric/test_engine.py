@@ -1,0 +1,166 @@
+"""The engine on literal cases with hand-computed answers."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from rubric import engine, estimates, knowledge, robustness, utilities
+from rubric.answers import validate
+
+KB = knowledge.load()
+
+
+def test_weighted_scores_on_a_literal_matrix():
+    # 2 families × 3 criteria; weights 1, 2, 1 (sum 4).
+    u = {"a": {"x": 1.0, "y": 0.5, "z": 0.0}, "b": {"x": 0.0, "y": 1.0, "z": 1.0}}
+    w = {"x": 1.0, "y": 2.0, "z": 1.0}
+    scores = engine.weighted_scores(u, w)
+    assert scores["a"] == pytest.approx((1 + 1 + 0) / 4)
+    assert scores["b"] == pytest.approx((0 + 2 + 1) / 4)
+
+
+def test_curve_values_documented_in_the_rubric():
+    params = KB.curves["within_limit"]
+    # 1 − 0.4 × ln(1 + e^(3 z)) / 3 with z = log2(r) + 1, computed by hand:
+    assert utilities.curve(1.0, params) == pytest.approx(1 - 0.4 * math.log1p(math.e ** 3) / 3)
+    assert utilities.curve(1.0, params) == pytest.approx(0.594, abs=1e-3)
+    assert utilities.curve(0.25, params) == pytest.approx(0.994, abs=1e-3)
+    assert utilities.curve(4.0, params) == pytest.approx(1 - 0.4 * 3.0, abs=1e-3)
+    # Monotone decreasing, and concave in log ratio (second differences ≤ 0).
+    values = [utilities.curve(2 ** (k / 4), params) for k in range(-40, 40)]
+    assert all(a >= b for a, b in zip(values, values[1:]))
+    assert all(values[i - 1] - 2 * values[i] + values[i + 1] <= 1e-12 for i in range(1, len(values) - 1))
+
+
+def test_weight_rules(defaults):
+    answers = validate({**defaults, "binding_constraint": "latency", "latency_budget_ms": 500,
+                        "fidelity_priority": "high", "conditioning": ["none"]})
+    w = engine.derive_weights(answers, KB.criteria)
+    assert w["latency"] == pytest.approx(1.0 * 3.0 * 1.5)
+    assert w["fidelity"] == pytest.approx(2.0)
+    assert w["conditioning"] == pytest.approx(0.3)
+    no_limit = engine.derive_weights(validate({**defaults, "latency_budget_ms": None}), KB.criteria)
+    assert no_limit["latency"] == pytest.approx(0.3)
+
+
+def test_flops_scaling_reproduces_the_computed_vae_decoder_at_1024():
+    vae = KB.architectures["sd_vae_decoder"]
+    # probes.architecture_flops counted 10.47 TFLOP at 1024² (2.5145 TFLOP at 512²).
+    assert estimates.architecture_flops(vae, 1024) == pytest.approx(10.47e12, rel=0.01)
+    assert estimates.architecture_flops(vae, 512) == pytest.approx(vae.flops_per_forward)
+
+
+def test_latency_estimate_by_hand(defaults):
+    # GAN at 256² on a T4, class-conditional: StyleGAN2-ADA, one evaluation.
+    answers = validate({**defaults, "serving_hardware": "t4", "resolution": 256, "conditioning": ["class"]})
+    est = estimates.estimate_all(answers, KB)["gan"]
+    assert est.variant.id == "stylegan2_ada" and est.nfe == 1 and not est.cfg
+    flops = 288e9 / 16                      # 144 GMAC ×2 at 1024², scaled by (256/1024)²
+    compute_s = flops / (65e12 * 0.45)      # T4 peak × assumed achievable fraction
+    memory_s = 30e6 * 2 / (320e9 * 0.7)     # fp16 weights streamed once
+    expected_ms = max(compute_s, memory_s) * 1e3 + 1.5
+    assert est.latency_ms_per_sample == pytest.approx(expected_ms, rel=1e-6)
+    # USD per 1,000 at batch 8, 2 USD/h default price.
+    batch_ms = max(8 * compute_s, memory_s) * 1e3 + 1.5
+    assert est.usd_per_1k_samples == pytest.approx(batch_ms / 8 / 1e3 / 3600 * 2.0 * 1000, rel=1e-6)
+
+
+def test_cfg_doubles_denoiser_flops(defaults):
+    text = estimates.estimate_all(validate({**defaults, "conditioning": ["text"]}), KB)["diffusion"]
+    plain = estimates.estimate_all(validate({**defaults, "conditioning": ["none"]}), KB)
+    assert text.cfg
+    sd15 = KB.architectures["sd15_unet"]
+    vae = KB.architectures["sd_vae_decoder"]
+    clip = KB.architectures["clip_text_encoder"]
+    expected = 25 * 2 * sd15.flops_per_forward + vae.flops_per_forward + clip.flops_per_forward
+    assert text.flops_per_sample == pytest.approx(expected)
+    assert not plain["diffusion"].cfg
+
+
+def test_binding_latency_eliminates_with_the_reason(defaults):
+    answers = validate({**defaults, "latency_budget_ms": 250, "binding_constraint": "latency"})
+    d = engine.decide(answers)
+    assert "diffusion" in d.eliminated
+    assert "predicted > 250 ms latency limit" in d.eliminated["diffusion"]
+    assert d.recommendation != "diffusion" and d.feasible
+
+
+def test_no_candidate_meets_the_binding_constraint(defaults):
+    answers = validate({**defaults, "latency_budget_ms": 0.01, "binding_constraint": "latency"})
+    d = engine.decide(answers)
+    assert not d.feasible and set(d.eliminated) == set(KB.families)
+    fastest = min(d.estimates, key=lambda f: d.estimates[f].latency_ms_per_sample)
+    assert d.recommendation == fastest
+    assert "no candidate meets the binding constraint (latency)" in d.notes[0]
+
+
+def test_non_binding_limit_is_soft(defaults):
+    answers = validate({**defaults, "latency_budget_ms": 250, "binding_constraint": "none"})
+    d = engine.decide(answers)
+    assert d.eliminated == {}
+    assert d.assessments["diffusion"]["latency"].violation > 0
+
+
+def test_hybrid_must_earn_its_complexity(defaults):
+    # Diffusion meets every stated limit; the team cannot own a custom pipeline.
+    answers = validate({**defaults, "latency_budget_ms": 2000, "team_can_maintain_custom_pipeline": False})
+    d = engine.decide(answers)
+    m = d.assessments["hybrid"]["maintenance"]
+    assert m.utility == 0.0 and "not earned" in m.text
+    assert d.recommendation != "hybrid"
+    # Once no standard family meets the limits, the hybrid's pipeline is judged on the team alone.
+    tight = validate({**answers, "latency_budget_ms": 250, "team_can_maintain_custom_pipeline": True})
+    m = engine.decide(tight).assessments["hybrid"]["maintenance"]
+    assert m.utility == pytest.approx(0.6) and "not earned" not in m.text
+
+
+def test_flip_analysis_by_hand():
+    # top "a" vs "b": d = (+0.5, −0.2); w = (1, 1). Scaling w_x by m flips at
+    # 0.5 m − 0.2 = 0 -> m = 0.4 (a −60% change); scaling w_y flips at 0.5 − 0.2 m = 0 -> m = 2.5.
+    u = {"a": {"x": 1.0, "y": 0.3}, "b": {"x": 0.5, "y": 0.5}}
+    settings = {"draws": 1000, "seed": 1, "log_weight_sigma": 0.4, "flip_search_max_factor": 4.0}
+    r = robustness.analyse(u, {"x": 1.0, "y": 1.0}, "a", settings)
+    assert r.flip_weight_change["x"] == pytest.approx(-0.6)
+    assert r.flip_weight_change["y"] == pytest.approx(1.5)
+    assert r.flip_to == {"x": "b", "y": "b"}
+    # Beyond ×4 it reports none.
+    r = robustness.analyse(u, {"x": 1.0, "y": 0.1}, "a", settings)
+    assert r.flip_weight_change["y"] is None
+
+
+def test_monte_carlo_share_is_seeded_and_sensible():
+    u = {"a": {"x": 1.0, "y": 0.0}, "b": {"x": 0.0, "y": 1.0}}
+    settings = {"draws": 4000, "seed": 7, "log_weight_sigma": 0.4, "flip_search_max_factor": 4.0}
+    near_tie = robustness.analyse(u, {"x": 1.01, "y": 1.0}, "a", settings)
+    clear = robustness.analyse(u, {"x": 3.0, "y": 1.0}, "a", settings)
+    assert 0.4 < near_tie.top_choice_share < 0.6
+    assert clear.top_choice_share > 0.95
+    assert robustness.analyse(u, {"x": 1.01, "y": 1.0}, "a", settings) == near_tie
+
+
+def test_measured_profile_replaces_the_catalog_assumption(defaults):
+    answers = validate({**defaults, "serving_hardware": "h100"})
+    measured = {"device_name": "NVIDIA H100 80GB HBM3", "device_kind": "cuda",
+                "fixed_overhead_ms_per_forward": 2.0, "effective_flop_per_s": 200e12, "relative_band": 0.1}
+    est = estimates.estimate_all(answers, KB, measured)["gan"]
+    assert est.basis == "measured" and "measured on NVIDIA H100" in " ".join(est.assumptions)
+    lo, hi = est.latency_interval_ms
+    assert lo == pytest.approx(est.latency_ms_per_sample * 0.9) and hi == pytest.approx(est.latency_ms_per_sample * 1.1)
+    # Probed on an H100, served on an A100: scaled by the catalog's peak ratio, and said so.
+    scaled = estimates.device_model(KB, "a100", measured)
+    assert scaled.flop_per_s == pytest.approx(200e12 * 312e12 / 989.4e12)
+    assert "scaled" in scaled.note
+    # A CPU probe cannot stand in for a GPU: the catalog assumption stays, and the note says why.
+    cpu = {**measured, "device_name": "x86_64", "device_kind": "cpu"}
+    kept = estimates.device_model(KB, "a100", cpu)
+    assert kept.basis == "catalog" and "cannot be scaled" in kept.note
+
+
+def test_device_matching():
+    assert estimates.match_device("NVIDIA H100 80GB HBM3", "cuda", KB) == "h100"
+    assert estimates.match_device("NVIDIA L4", "cuda", KB) == "l4"
+    assert estimates.match_device("NVIDIA L40S", "cuda", KB) == "l40s"
+    assert estimates.match_device("NVIDIA L40", "cuda", KB) == "l40"
+    assert estimates.match_device("Some New GPU", "cuda", KB) is None
+    assert estimates.match_device("AMD EPYC", "cpu", KB) == "cpu"
