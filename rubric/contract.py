@@ -20,6 +20,8 @@ Schema (schema_version 1); every key below is always present:
                         flip_weight_change: {criterion: relative change or null},
                         flip_to: {criterion: family or null}}
   notes                 [str]
+  evidence              {probe_results: path or null, device_profile: the measured cost model
+                        used (device_name, effective_flop_per_s, …) or null}
   answers               the validated answers, defaults filled in
 """
 from __future__ import annotations
@@ -97,5 +99,7 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "flip_to": dict(r.flip_to),
         },
         "notes": list(decision.notes),
+        "evidence": {"probe_results": decision.evidence.get("probe_results"),
+                     "device_profile": decision.evidence.get("device_profile")},
         "answers": dict(answers),
     }

@@ -43,6 +43,7 @@ class Decision:
     reasons: list[Reason]
     robustness: robustness_mod.Robustness
     notes: list[str] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
 
 
 def _rule_matches(when: dict, answers: dict) -> bool:
@@ -99,16 +100,18 @@ def _explain(top: str, runner_up: str | None, weights, assessments, total_weight
     return sorted(reasons, key=lambda r: r.contribution, reverse=True)
 
 
-def decide(answers: dict, knowledge: Knowledge | None = None, measured: dict | None = None,
+def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None,
            weights: dict[str, float] | None = None) -> Decision:
     """Rank the candidate families for validated `answers` (see rubric.answers.validate).
 
-    `measured` is a probe's device profile (probes.cost_model.device_profile); `weights`
+    `evidence` holds measurements from probes, as plain data: `device_profile` (see
+    probes.cost_model.device_profile) replaces the catalog's assumed efficiency. `weights`
     overrides the weights derived from the answers (used by tests and sensitivity analysis).
     """
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
-    estimates = estimate_all(answers, knowledge, measured)
+    evidence = evidence or {}
+    estimates = estimate_all(answers, knowledge, evidence.get("device_profile"))
     weights = weights or derive_weights(answers, criteria)
 
     # Whether a custom pipeline earns its complexity depends on the standard families meeting
@@ -130,7 +133,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, measured: dict | N
     scores = weighted_scores(utilities, weights)
     alive = [f for f in knowledge.families if f not in eliminated]
     ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(eliminated, key=lambda f: (severity[f], -scores[f]))
-    notes = []
+    notes = list(evidence.get("notes", []))
     feasible = bool(alive)
     top = ranking[0]
     if not feasible:
@@ -142,4 +145,4 @@ def decide(answers: dict, knowledge: Knowledge | None = None, measured: dict | N
     robust = robustness_mod.analyse(
         {f: utilities[f] for f in (alive if feasible else [top])}, weights, top, knowledge.robustness)
     return Decision(top, feasible, binding, weights, scores, ranking, eliminated, assessments,
-                    estimates, reasons, robust, notes)
+                    estimates, reasons, robust, notes, evidence)

@@ -1,0 +1,78 @@
+"""`genarch recommend --probe-results`: the measured cost model replaces the catalog assumption."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from probes.cost_model import fit_cost_model
+from probes.results import new_results, write_probe_results
+
+from tests.conftest import EXAMPLES
+
+
+def _results(tmp_path, device_name, device_kind, rate_flop_per_s, overhead_ms, complete=True):
+    """A results file whose rows follow time = overhead + FLOPs / rate exactly."""
+    rows = []
+    for flops in (1e9, 1e10, 1e11, 1e12):
+        ms = overhead_ms + 1000 * flops / rate_flop_per_s
+        rows.append({"architecture": "diffusion", "model_size": f"s{flops:g}", "nfe": 1, "batch": 1,
+                     "dtype": "bf16", "latency_ms_per_sample": ms, "throughput_samples_per_s": 1000 / ms,
+                     "peak_memory_mib": 1.0, "flops_per_forward": flops, "cv": 0.01})
+    env = {"device_kind": device_kind, "device_name": device_name, "driver": None, "torch_version": "x",
+           "cpu": "x", "dtypes": ["bf16"], "seed": 0, "genarch_version": "0"}
+    results = new_results(env, {"profile": "test"})
+    results["inference"] = rows
+    results["cost_model"] = fit_cost_model(rows, device_name, device_kind)
+    results["complete"] = complete
+    path = tmp_path / "probe-results.json"
+    write_probe_results(path, results)
+    return path
+
+
+def _recommend(capsys, *argv):
+    assert main(["recommend", *argv, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_measured_on_the_serving_device_is_used(tmp_path, capsys):
+    example = str(EXAMPLES / "hybrid-text-realtime.yaml")  # served on a100
+    catalog = _recommend(capsys, example)
+    # A slow A100 (10 TFLOP/s effective) makes every estimate slower than the catalog's.
+    path = _results(tmp_path, "NVIDIA A100-SXM4-80GB", "cuda", 10e12, 1.0)
+    measured = _recommend(capsys, example, "--probe-results", str(path))
+    for family in ("gan", "diffusion", "hybrid"):
+        assert measured["estimates"][family]["basis"] == "measured"
+        lo, hi = measured["estimates"][family]["latency_interval_ms"]
+        assert lo <= measured["estimates"][family]["latency_ms_per_sample"] <= hi
+    diffusion = measured["estimates"]["diffusion"]["latency_ms_per_sample"]
+    assert diffusion > 5 * catalog["estimates"]["diffusion"]["latency_ms_per_sample"]
+    assert any("measured on NVIDIA A100" in a for a in measured["estimates"]["diffusion"]["assumptions"])
+
+
+def test_other_gpu_is_scaled_by_peak_ratio_and_said_so(tmp_path, capsys):
+    path = _results(tmp_path, "NVIDIA H100 80GB HBM3", "cuda", 400e12, 1.0)
+    result = _recommend(capsys, str(EXAMPLES / "hybrid-text-realtime.yaml"), "--probe-results", str(path))
+    assumptions = " ".join(result["estimates"]["diffusion"]["assumptions"])
+    assert "scaled" in assumptions and "peak ratio" in assumptions
+
+
+def test_partial_results_are_used_with_a_note(tmp_path, capsys):
+    path = _results(tmp_path, "NVIDIA A100-SXM4-80GB", "cuda", 100e12, 1.0, complete=False)
+    result = _recommend(capsys, str(EXAMPLES / "latency-bound.yaml"), "--probe-results", str(path))
+    assert any("partial" in note for note in result["notes"])
+
+
+@pytest.mark.parametrize("content, needle", [
+    (None, "no such file"),
+    ("{not json", "not valid JSON"),
+    ('{"schema_version": 99}', "newer than this genarch reads"),
+])
+def test_bad_probe_results_exit_2(tmp_path, capsys, content, needle):
+    path = tmp_path / "p.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["recommend", "--probe-results", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1
