@@ -21,6 +21,8 @@ from rubric.errors import InputError
 COMMANDS = {
     "questions": "app.cmd_questions",
     "recommend": "app.cmd_recommend",
+    "probe": "app.cmd_probe",
+    "estimate": "app.cmd_estimate",
 }
 
 EXIT_BAD_INPUT = 2

@@ -1,0 +1,85 @@
+"""Measure generation cost on this machine and write DIR/probe-results.json.
+
+    genarch probe                                   # quick profile, auto device, ./probe-out/
+    genarch probe --profile full --device cuda      # every size and NFE (what `make gpu-check` runs)
+    genarch probe --budget 60 --out runs/a          # stop after ~60 s with complete: false ...
+    genarch probe --budget 60 --out runs/a --resume # ... and carry on where it stopped
+
+Times reference GANs and diffusion denoisers at several sizes, dtypes, batches and NFEs (see
+probes/inference.py), fits a cost model of time against FLOPs, prints a table and writes the
+results (schema: probes/RESULTS.md). Ctrl-C stops cleanly and keeps what was measured.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+
+from probes.config import PROFILES, resolve_config
+from probes.registry import describe, probe_names
+from rubric.errors import InputError
+
+DEFAULT_OUT = "probe-out"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    names = probe_names()
+    parser.add_argument("--profile", choices=PROFILES, default="quick",
+                        help="quick: 3 sizes x 3 NFEs per family (~1 min on a laptop CPU); "
+                        "full: 5 sizes x NFE 1,2,4,10,25,50 (for GPUs)")
+    parser.add_argument("--only", default=",".join(names), metavar="PROBE[,PROBE]",
+                        help="probes to run: " + "; ".join(f"{n} ({describe(n)})" for n in names))
+    parser.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+                        help="auto: cuda, then mps, then cpu")
+    parser.add_argument("--dtype", default=None, metavar="DTYPE[,DTYPE]",
+                        help="fp32, bf16, fp16 (default: fp32 on CPU; fp32 and bf16 or fp16 on GPUs)")
+    parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help="stop after this many seconds, writing partial results")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"directory for probe-results.json (default {DEFAULT_OUT})")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue DIR/probe-results.json instead of starting over")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights and noise")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _split(value: str, allowed: list[str] | tuple[str, ...], option: str) -> tuple[str, ...]:
+    items = tuple(v.strip() for v in value.split(",") if v.strip())
+    bad = [v for v in items if v not in allowed]
+    if not items or bad:
+        raise InputError(f"{option}: {', '.join(bad) or 'empty'} not among {', '.join(allowed)}")
+    return tuple(dict.fromkeys(items))
+
+
+def run(args: argparse.Namespace) -> int:
+    probes = _split(args.only, probe_names(), "--only")
+    if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
+        raise InputError(f"--budget must be a positive number of seconds, got {args.budget}")
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise InputError(f"--out {args.out}: exists and is not a directory")
+
+    from probes.device import DTYPES, default_dtypes, resolve_device  # imports torch
+    from probes.runner import RESULTS_FILENAME, run_probes
+    from probes.table import inference_table
+
+    device = resolve_device(args.device)
+    dtypes = _split(args.dtype, tuple(DTYPES), "--dtype") if args.dtype else default_dtypes(device)
+    if device.type == "cpu" and set(dtypes) - {"fp32", "bf16"}:
+        raise InputError("--dtype fp16 is not supported on CPU; use fp32 or bf16")
+    config = resolve_config(args.profile, probes, device.type, dtypes, args.budget, args.seed)
+    path = os.path.join(args.out, RESULTS_FILENAME)
+    if args.resume and not os.path.exists(path):
+        print(f"genarch probe: nothing to resume at {path}; starting afresh", file=sys.stderr)
+    results = run_probes(config, path, resume=args.resume,
+                         show_progress=False if args.no_progress else None)
+    print(inference_table(results))
+    print(f"wrote {path}")
+    if results.get("_interrupted"):
+        print(f"genarch probe: interrupted; partial results kept, continue with --resume --out {args.out}",
+              file=sys.stderr)
+        return 130
+    if not results["complete"]:
+        print(f"genarch probe: budget of {args.budget:g} s reached; partial results kept "
+              f"(complete: false), continue with --resume --out {args.out}", file=sys.stderr)
+    return 0

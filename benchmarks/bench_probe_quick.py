@@ -1,0 +1,48 @@
+"""Speed goal: `genarch probe --profile quick --only inference --device cpu` in <= 90 s on 2 cores.
+
+    python benchmarks/bench_probe_quick.py
+
+Runs the command as a user would (a fresh process, so torch and diffusers imports count) and
+prints its wall time against the goal, with the load average: on a shared machine a busy
+neighbour slows every measurement, and the figure means little when the load exceeds the cores.
+A figure, not a test: nothing fails when the goal is missed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+GOAL_S = 90.0
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "app.cli", "probe", "--profile", "quick", "--only", "inference",
+               "--device", "cpu", "--out", out, "--no-progress"]
+        load_before = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        wall = time.perf_counter() - t0
+        load_after = os.getloadavg()[0]
+        if proc.returncode != 0:
+            print(proc.stdout + proc.stderr)
+            return proc.returncode
+        results = json.load(open(os.path.join(out, "probe-results.json")))
+    print(proc.stdout.strip())
+    rows = results["inference"]
+    flops = [r["flops_per_forward"] for r in rows]
+    print(f"\nquick inference profile on {results['environment']['device_name']} "
+          f"({os.cpu_count()} cores): {wall:.1f} s wall for {len(rows)} measurements "
+          f"(goal <= {GOAL_S:.0f} s: {'met' if wall <= GOAL_S else 'MISSED'})")
+    print(f"FLOPs per forward span {max(flops) / min(flops):.0f}x; "
+          f"load average {load_before:.2f} before, {load_after:.2f} after")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

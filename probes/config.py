@@ -1,0 +1,93 @@
+"""The one typed config of a probe run, built by the CLI (and the app), saved beside the results.
+
+    config = resolve_config(profile="quick", probes=("inference",), device="cpu",
+                            dtypes=("fp32",), budget_s=None, seed=0)
+
+Profiles name how much to measure. "quick" gives every family three sizes spanning >= 100x in
+FLOPs and three NFEs, so a 2-core CPU finishes in about a minute. "full" gives all five sizes and
+all six NFEs; it is meant for GPUs (`make gpu-check`, under 6 minutes on one H100).
+Torch-free: `genarch probe --help` and the results loader need no torch.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+PROFILES = ("quick", "full")
+ALL_NFES = (1, 2, 4, 10, 25, 50)  # the latency axis: one-step distilled models to classic 50-step
+
+
+@dataclass(frozen=True)
+class InferenceSettings:
+    gan_sizes: tuple[str, ...]  # keys of probes.ref_gan.GAN_SIZES
+    diffusion_sizes: tuple[str, ...]  # keys of probes.ref_diffusion.DIFFUSION_SIZES
+    nfes: tuple[int, ...]
+    sampler: str = "dpmsolver++"  # probes.sampling.SCHEDULERS; latency barely depends on it
+    min_repeats: int = 3
+    max_repeats: int = 30
+    min_time_s: float = 0.25  # timed seconds per measurement, after warm-up
+    warmup_s: float = 0.05
+    # Throughput-batch search: double the batch while one forward stays under max_forward_s, the
+    # batch under max_batch and the measurement's memory under memory_fraction of the device's.
+    # The time cap keeps the 50-NFE rows at a few seconds each.
+    max_forward_s: float = 0.1
+    max_batch: int = 256
+    memory_fraction: float = 0.7
+
+
+_INFERENCE = {
+    ("quick", "cpu"): InferenceSettings(gan_sizes=("xs", "m", "xl"), diffusion_sizes=("xs", "m", "xl"),
+                                        nfes=(1, 4, 10), min_time_s=0.2, max_forward_s=0.2),
+    ("full", "cpu"): InferenceSettings(gan_sizes=("xs", "s", "m", "l", "xl"),
+                                       diffusion_sizes=("xs", "s", "m", "l", "xl"), nfes=ALL_NFES,
+                                       min_time_s=0.5, max_forward_s=0.4),
+    # GPUs run 2 dtypes; kernels take microseconds, so the time per measurement is set by repeats
+    ("quick", "gpu"): InferenceSettings(gan_sizes=("xs", "m", "xl"), diffusion_sizes=("xs", "m", "xl"),
+                                        nfes=(1, 4, 25), min_time_s=0.1, max_forward_s=0.02,
+                                        max_batch=1024),
+    ("full", "gpu"): InferenceSettings(gan_sizes=("xs", "s", "m", "l", "xl"),
+                                       diffusion_sizes=("xs", "s", "m", "l", "xl"), nfes=ALL_NFES,
+                                       min_time_s=0.2, max_forward_s=0.02, max_batch=1024),
+}
+
+
+@dataclass(frozen=True)
+class ProbeConfig:
+    profile: str
+    probes: tuple[str, ...]  # names in probes.registry
+    device: str  # resolved: "cpu", "cuda" or "mps"
+    dtypes: tuple[str, ...]  # "fp32", "bf16", "fp16"
+    seed: int
+    budget_s: float | None  # wall-clock seconds for this invocation; None = no limit
+    inference: InferenceSettings = field(default=None)  # type: ignore[assignment]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def comparable(self) -> dict:
+        """The fields that must match for `--resume` to continue a file (not the budget)."""
+        d = self.to_dict()
+        d.pop("budget_s")
+        return d
+
+
+def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: tuple[str, ...],
+                   budget_s: float | None = None, seed: int = 0) -> ProbeConfig:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    kind = "cpu" if device == "cpu" else "gpu"
+    return ProbeConfig(profile=profile, probes=tuple(probes), device=device, dtypes=tuple(dtypes),
+                       seed=seed, budget_s=budget_s, inference=_INFERENCE[(profile, kind)])
+
+
+def config_from_dict(d: dict) -> ProbeConfig:
+    """Inverse of `ProbeConfig.to_dict` (JSON turns tuples into lists)."""
+    def tuples(obj, cls):
+        kw = {}
+        for f in fields(cls):
+            v = obj.get(f.name)
+            kw[f.name] = tuple(v) if isinstance(v, list) else v
+        return cls(**kw)
+
+    inference = tuples(d.get("inference") or {}, InferenceSettings)
+    return replace(tuples({k: v for k, v in d.items() if k != "inference"}, ProbeConfig),
+                   inference=inference)

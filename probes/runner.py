@@ -1,0 +1,131 @@
+"""Runs the registered probes for one config and keeps probe-results.json current after every row.
+
+    results = run_probes(config, "out/probe-results.json", resume=False)
+
+The file is rewritten (atomically) after each measurement, so Ctrl-C, a crash or `--budget` leave a
+valid file with `complete: false` and every finished row; `resume=True` reloads it, checks that it
+was made with the same options on the same device, and skips the rows it already holds. When
+the run stops, for whatever reason, the cost model is fitted on the rows there are.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from probes.config import ProbeConfig
+from probes.cost_model import fit_cost_model
+from probes.registry import get_probe
+from probes.results import load_probe_results, new_results, row_key, write_probe_results
+from rubric.errors import InputError
+
+RESULTS_FILENAME = "probe-results.json"
+
+
+class BudgetExceeded(Exception):
+    """Raised between measurements once `--budget` seconds have passed."""
+
+
+@dataclass
+class ProbeContext:
+    """What a probe gets: its config, the keys already measured, and a way to hand rows back."""
+    config: ProbeConfig
+    done_keys: set
+    results: dict  # the whole results file being built
+    write: Callable[[], None]  # rewrites it atomically
+    deadline: float | None = None  # time.monotonic() value; None = no budget
+    progress: object | None = None  # a tqdm bar, or None off a terminal
+    notes: list = field(default_factory=list)
+
+    def add_row(self, section: str, row: dict) -> None:
+        """Append a row to a list section (e.g. "inference") and save the file."""
+        self.results.setdefault(section, []).append(row)
+        self.write()
+
+    def section(self, name: str, default):
+        """A probe's own top-level section, created from `default` when absent (resumed otherwise)."""
+        return self.results.setdefault(name, default)
+
+    def save(self) -> None:
+        self.write()
+
+    def check_budget(self) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BudgetExceeded
+
+    def plan(self, total: int, already_done: int) -> None:
+        if self.progress is not None:
+            self.progress.total = (self.progress.total or 0) + total
+            self.progress.update(already_done)
+
+    def advance(self, label: str = "") -> None:
+        if self.progress is not None:
+            self.progress.set_postfix_str(label, refresh=False)
+            self.progress.update(1)
+
+
+def _resume(path: str, config: ProbeConfig, environment: dict) -> dict:
+    import json
+
+    results = load_probe_results(path)
+    stored = results.get("config") or {}
+    wanted = json.loads(json.dumps(config.to_dict()))
+    diff = sorted(k for k in wanted if k != "budget_s" and stored.get(k) != wanted[k])
+    if diff:
+        raise InputError(f"--resume: {path} was made with different options ({', '.join(diff)}); "
+                         "rerun without --resume or with the same options")
+    if results["environment"].get("device_name") != environment["device_name"]:
+        raise InputError(f"--resume: {path} was measured on {results['environment'].get('device_name')}, "
+                         f"not {environment['device_name']}; use another --out")
+    results["config"]["budget_s"] = config.budget_s
+    return results
+
+
+def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
+               show_progress: bool | None = None) -> dict:
+    """Run every probe in `config.probes`; return the results dict also written to `out_path`."""
+    import torch
+
+    from probes.device import environment
+
+    device = torch.device(config.device)
+    env = environment(device, config.dtypes, config.seed)
+    if resume and os.path.exists(out_path):
+        results = _resume(out_path, config, env)
+    else:
+        results = new_results(env, config.to_dict())
+    results["complete"], results["stop_reason"] = False, None
+    write_probe_results(out_path, results)
+
+    done = {row_key(r) for r in results["inference"]}
+    if show_progress is None:
+        show_progress = sys.stderr.isatty()
+    progress = None
+    if show_progress:
+        from tqdm import tqdm
+
+        progress = tqdm(total=0, unit="measurement", desc="probing", file=sys.stderr)
+    deadline = time.monotonic() + config.budget_s if config.budget_s is not None else None
+    ctx = ProbeContext(config, done, results, lambda: write_probe_results(out_path, results),
+                       deadline, progress)
+    interrupted = False
+    try:
+        for name in config.probes:
+            get_probe(name).run(ctx)
+        results["complete"] = True
+    except BudgetExceeded:
+        results["stop_reason"] = "budget"
+    except KeyboardInterrupt:
+        results["stop_reason"], interrupted = "interrupted", True
+    finally:
+        if progress is not None:
+            progress.close()
+        results["notes"] = sorted(set(results.get("notes", []) + ctx.notes))
+        results["cost_model"] = fit_cost_model(results["inference"], env["device_name"],
+                                               env["device_kind"], seed=config.seed)
+        write_probe_results(out_path, results)
+    if interrupted:
+        results["_interrupted"] = True  # not written: tells the CLI to exit 130
+    return results

@@ -1,0 +1,104 @@
+"""Reference models build at every size, have the right shapes, and span >= 100x in FLOPs."""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from probes.ref_diffusion import DIFFUSION_SIZES, DenoiserConfig, build_denoiser
+from probes.ref_gan import (GAN_SIZES, Discriminator, GANConfig, Generator, d_hinge_loss,
+                            g_hinge_loss)
+from probes.sampling import SCHEDULERS, count_forwards, make_scheduler, sample
+
+
+def flops_on_meta(build, make_input):
+    with torch.device("meta"):
+        model = build()
+        x = make_input()
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(*x)
+    return counter.get_total_flops()
+
+
+def gan_flops(config):
+    return flops_on_meta(lambda: Generator(config), lambda: (torch.randn(1, config.z_dim),))
+
+
+def diffusion_flops(config):
+    r = config.resolution
+    return flops_on_meta(lambda: build_denoiser(config),
+                         lambda: (torch.randn(1, 3, r, r), torch.tensor([10])))
+
+
+@pytest.mark.parametrize("flops,sizes", [(gan_flops, GAN_SIZES), (diffusion_flops, DIFFUSION_SIZES)])
+def test_sizes_span_two_orders_of_magnitude_and_grow(flops, sizes):
+    counts = [flops(c) for c in sizes.values()]
+    assert counts == sorted(counts) and len(set(counts)) == len(counts)
+    assert counts[-1] / counts[0] >= 100
+
+
+def test_quick_profile_sizes_span_two_orders_of_magnitude():
+    from probes.config import resolve_config
+
+    for kind in ("cpu", "cuda"):
+        s = resolve_config("quick", ("inference",), kind, ("fp32",)).inference
+        g = [gan_flops(GAN_SIZES[k]) for k in s.gan_sizes]
+        d = [diffusion_flops(DIFFUSION_SIZES[k]) for k in s.diffusion_sizes]
+        assert max(g) / min(g) >= 100 and max(d) / min(d) >= 100
+
+
+@pytest.mark.parametrize("resolution,width", [(8, 4), (16, 8), (32, 16)])
+def test_gan_shapes(resolution, width):
+    config = GANConfig(resolution=resolution, base_width=width, z_dim=16)
+    g, d = Generator(config).eval(), Discriminator(config)
+    images = g.sample(3)
+    assert images.shape == (3, 3, resolution, resolution)
+    assert images.abs().max() <= 1.0  # tanh output
+    assert d(images).shape == (3,)
+
+
+def test_discriminator_is_spectrally_normalised():
+    d = Discriminator(GANConfig(resolution=16, base_width=8))
+    assert all(hasattr(m, "parametrizations") for m in d.modules()
+               if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)))
+
+
+def test_hinge_losses_on_literal_logits():
+    real, fake = torch.tensor([2.0, 0.5]), torch.tensor([-2.0, 0.0])
+    assert d_hinge_loss(real, fake).item() == pytest.approx(0.25 + 0.5)  # mean(0, .5) + mean(0, 1)
+    assert g_hinge_loss(fake).item() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [dict(resolution=24), dict(resolution=4), dict(base_width=0)])
+def test_bad_gan_config_is_refused(bad):
+    with pytest.raises(ValueError):
+        GANConfig(**bad)
+
+
+def test_bad_denoiser_config_is_refused():
+    with pytest.raises(ValueError):
+        DenoiserConfig(resolution=20, channel_mults=(1, 2, 2, 2))
+    with pytest.raises(ValueError):
+        DenoiserConfig(base_width=12)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+@pytest.mark.parametrize("nfe", [1, 2, 4, 10])
+def test_nfe_is_the_number_of_forwards(scheduler, nfe):
+    assert count_forwards(make_scheduler(scheduler), nfe, (1, 3, 8, 8)) == nfe
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_sampling_a_tiny_denoiser(scheduler):
+    unet = build_denoiser(DIFFUSION_SIZES["xs"]).eval()
+    x = sample(lambda x, t: unet(x, t).sample, make_scheduler(scheduler), 2, (2, 3, 16, 16),
+               generator=torch.Generator().manual_seed(0))
+    assert x.shape == (2, 3, 16, 16) and torch.isfinite(x).all()
+
+
+def test_ddpm_cifar_config_matches_published_parameter_count():
+    config = DenoiserConfig(resolution=32, base_width=128, norm_groups=32)
+    with torch.device("meta"):
+        params = sum(p.numel() for p in build_denoiser(config).parameters())
+    assert abs(params - 35.7e6) / 35.7e6 < 0.01  # google/ddpm-cifar10-32
