@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages checked (and installed as root) before pip: name:command-that-proves-it.
-SYSTEM_DEPS := "python3-venv:$(PYTHON) -c 'import ensurepip, venv'"
+SYSTEM_DEPS := "python3-venv:$(PYTHON) -c 'import ensurepip, venv'" \
+               "fonts-dejavu-core:test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+# Only the tests need a browser (Debian's chromium, driven by Playwright) and poppler's pdfinfo.
+TEST_SYSTEM_DEPS := "chromium:test -x /usr/bin/chromium" "poppler-utils:command -v pdfinfo"
 
 .PHONY: install run test bench clean gpu-check
 .DEFAULT_GOAL := run
@@ -17,17 +20,19 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-## Installs, then runs the main job on the embedded defaults.
+## Installs, then serves the app on http://127.0.0.1:8501 with the built-in example answers.
 run: install
-	$(BIN)/genarch recommend
+	$(BIN)/genarch app
 
 ## Installs, then runs every test.
 test: install
+	@scripts/system-deps.sh $(TEST_SYSTEM_DEPS)
 	$(BIN)/python -m pytest -q
 
 ## Speed goals, printed as figures (not timed tests).
 bench: install
 	$(BIN)/python benchmarks/bench_recommend.py
+	$(BIN)/python benchmarks/bench_app.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -23,6 +23,8 @@ COMMANDS = {
     "recommend": "app.cmd_recommend",
     "probe": "app.cmd_probe",
     "estimate": "app.cmd_estimate",
+    "app": "app.cmd_app",
+    "report": "app.cmd_report",
 }
 
 EXIT_BAD_INPUT = 2

@@ -1,0 +1,76 @@
+"""Write the decision report as Markdown or PDF, comparing probe results from several machines.
+
+    genarch report --answers answers.yaml --format md --out report.md
+    genarch report --answers answers.yaml --probe-results h100/probe-results.json \\
+        --probe-results l4/probe-results.json --format pdf --out report.pdf
+
+The report holds the ranking, eliminations, the reasons with their figures and sources,
+robustness, "what would change this decision", the measurements (side by side when several
+files are given: run `genarch probe` on each GPU type, then merge them here) and an appendix
+to reproduce it. With no --format, the suffix of --out decides. Torch-free.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+
+from rubric import answers as answers_mod
+from rubric.errors import InputError
+
+FORMATS = ("md", "pdf")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--answers", required=True, metavar="ANSWERS.yaml",
+                        help="answers file (YAML mapping; `genarch questions --yaml` prints one)")
+    parser.add_argument("--probe-results", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="probe-results.json from `genarch probe`; repeat for several machines")
+    parser.add_argument("--format", choices=FORMATS, default=None,
+                        help="md or pdf (default: from the suffix of --out)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="where to write the report")
+
+
+def _format(args: argparse.Namespace) -> str:
+    if args.format:
+        return args.format
+    suffix = os.path.splitext(args.out)[1].lower().lstrip(".")
+    if suffix in ("md", "markdown"):
+        return "md"
+    if suffix == "pdf":
+        return "pdf"
+    raise InputError(f"--out {args.out}: cannot tell the format from the suffix; pass --format md or pdf")
+
+
+def run(args: argparse.Namespace) -> int:
+    from app.analysis import analyse
+    from app.uploads import read_probe_file
+    from reports.probe_view import unique_labels
+
+    fmt = _format(args)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(out_dir):
+        raise InputError(f"--out {args.out}: the directory {out_dir} does not exist")
+    if os.path.isdir(args.out):
+        raise InputError(f"--out {args.out}: is a directory; name a file")
+    answers = answers_mod.load_file(args.answers)
+    sets = unique_labels([read_probe_file(p) for p in args.probe_results])
+    result = analyse(answers, sets)
+    if fmt == "md":
+        from reports.markdown import render
+
+        data = render(answers, result, sets).encode("utf-8")
+    else:
+        from reports.pdf import render
+
+        data = render(answers, result, sets)
+    tmp = f"{args.out}.tmp-{os.getpid()}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, args.out)  # a reader never sees half a report
+    except OSError as err:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"--out {args.out}: cannot write ({err.strerror})") from None
+    print(f"wrote {args.out} ({fmt}, {len(data):,} bytes; recommendation: {result['recommendation']})")
+    return 0

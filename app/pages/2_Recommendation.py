@@ -1,0 +1,59 @@
+"""Page 2: the ranked candidates, why, how robust, and what would change the decision."""
+import streamlit as st
+
+from app import state
+from reports import charts
+from reports.document import fmt
+from reports.markdown import escape
+from reports.whatif import what_would_change
+
+state.init()
+result = state.decision()
+top = result["ranking"][0]
+
+st.title(f"Recommendation: {result['recommendation'].upper()}")
+st.write(f"**{escape(top['variant_name'])}**, score {top['score']:.3f}; binding constraint: "
+         f"**{escape(result['binding_constraint'])}**.")
+if not result["feasible"]:
+    st.warning("No candidate meets the binding constraint; this is the one that comes closest.")
+for note in result["notes"]:
+    st.info(escape(note))
+
+st.subheader("Ranking")
+st.dataframe([{"#": i, "candidate": r["architecture"], "variant": r["variant_name"], "score": r["score"],
+               "latency ms/sample": result["estimates"][r["architecture"]]["latency_ms_per_sample"],
+               "USD/1k samples": result["estimates"][r["architecture"]]["usd_per_1k_samples"],
+               "USD/month": result["estimates"][r["architecture"]]["monthly_usd"],
+               "training GPU-h": result["estimates"][r["architecture"]]["training_gpu_hours"],
+               "weeks": result["estimates"][r["architecture"]]["weeks_to_production"],
+               "status": f"eliminated: {r['elimination_reason']}" if r["eliminated"] else "ok"}
+              for i, r in enumerate(result["ranking"], 1)], hide_index=True, key="ranking_table")
+eliminated = [r for r in result["ranking"] if r["eliminated"]]
+for r in eliminated:
+    st.error(f"**{r['architecture']}** eliminated: {escape(r['elimination_reason'])}")
+
+for chart_key, title, spec in charts.decision_charts(result):
+    st.vega_lite_chart(spec, key=chart_key, width="stretch")
+
+st.subheader(f"Why {result['recommendation']}")
+for reason in result["top_reasons"]:
+    with st.expander(f"{reason['name']} ({reason['contribution']:+.3f}): {reason['text']}", expanded=True):
+        if reason["figures"]:
+            st.dataframe([{"figure": f["name"], "value": fmt(f["value"], 4), "unit": f["unit"],
+                           "source": f["source"]} for f in reason["figures"]],
+                         hide_index=True, key=f"figures_{reason['criterion']}")
+        else:
+            st.caption("No sourced figure: this follows from your answers and the estimates below.")
+
+st.subheader("Robustness")
+r = result["robustness"]
+st.metric("Top choice kept in random weight draws", f"{r['top_choice_share']:.0%}",
+          help=f"{r['draws']:,} draws, each weight × exp(N(0, {r['log_weight_sigma']}²)), seed {r['seed']}")
+
+st.subheader("What would change this decision")
+st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in what_would_change(result)))
+
+with st.expander("Estimates and their assumptions"):
+    for family, e in result["estimates"].items():
+        st.markdown(f"**{family}** ({escape(e['variant'])}, {e['nfe']} NFE, basis: {e['basis']})")
+        st.markdown("\n".join(f"- {escape(a, line_start=False)}" for a in e["assumptions"]))

@@ -1,0 +1,83 @@
+"""Page 3: measure this machine with `genarch probe` in the background, or load results files
+(several, to compare machines); charts of latency, cost and throughput, and training when present."""
+import streamlit as st
+
+from app import probe_job, state
+from app.analysis import choose
+from app.uploads import MAX_PROBE_BYTES
+from probes.config import PROFILES
+from reports import charts
+from reports.markdown import escape
+from reports.probe_view import machine_summary, sample_grid_images, training_records, training_summary
+
+state.init()
+answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
+st.title("Measurements on your hardware")
+st.write("Probe results replace the catalog's assumed efficiency in the decision. Run the built-in "
+         "profile here, or load `probe-results.json` files from other machines to compare them.")
+
+run, load = st.columns(2, gap="large")
+with run:
+    st.subheader("Run on this machine")
+    installed = probe_job.probes_installed()
+    if not installed:
+        st.info("Running probes needs torch and diffusers in this environment "
+                "(`pip install torch diffusers`); loading results files works without them.")
+    st.selectbox("Profile", PROFILES, key="probe_profile",
+                 help="quick: 3 sizes × 3 NFEs per family, about a minute on a laptop CPU; full: for GPUs")
+    st.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="probe_device")
+    job = st.session_state["probe_job"]
+    st.button("Run the probe profile", key="probe_run", type="primary", on_click=state.start_probe_job,
+              disabled=not installed or job is not None)
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        current = st.session_state["probe_job"]
+        if current is None:
+            return
+        status = current.status()
+        if status.state != "running":
+            state.collect_probe_job()
+            st.rerun(scope="app")
+        expected = f" of about {status.expected}" if status.expected else ""
+        st.progress(status.fraction, text=f"{status.rows}{expected} measurements · {status.elapsed_s:.0f} s "
+                                          f"{status.message}")
+        st.button("Cancel", key="probe_cancel", on_click=state.cancel_probe_job)
+
+    if job is not None:
+        progress()
+
+with load:
+    st.subheader("Load results files")
+    st.file_uploader(f"probe-results.json (one per machine, at most {MAX_PROBE_BYTES // 1_000_000} MB each)",
+                     type=["json"], accept_multiple_files=True, key="probe_upload", max_upload_size=5,
+                     on_change=state.on_probe_upload)
+for kind, text in st.session_state["probe_notices"]:
+    getattr(st, kind)(escape(text))
+
+if not sets:
+    st.info("No probe results yet: the decision uses the catalog's assumptions.")
+    st.stop()
+
+st.subheader("Machines")
+st.dataframe(machine_summary(sets), hide_index=True, key="probe_table")
+chosen, exact = choose(sets, answers["serving_hardware"])
+st.caption(f"The decision uses {escape(chosen.label) if chosen else 'none (no cost model)'}"
+           + (" (measured on the serving hardware)." if exact else
+              f"; none ran on the serving hardware ({answers['serving_hardware']})."))
+st.button("Clear loaded results", key="probe_clear", on_click=state.clear_probe_results)
+
+for chart_key, title, spec in charts.probe_charts(sets, answers["gpu_hourly_usd"]):
+    st.vega_lite_chart(spec, key=chart_key, width="stretch")
+training = training_records(sets)
+if training_summary(sets):
+    st.subheader("Training stability and data needs")
+    st.dataframe(training_summary(sets), hide_index=True, key="training_table")
+grids = sample_grid_images(training["sample_grids"])
+if grids:
+    columns = st.columns(4)
+    for i, (caption, png) in enumerate(grids):
+        columns[i % 4].image(png, caption=escape(caption))
+if not any(training.values()):
+    st.caption("Learning curves, the data-needs fit, mode coverage and sample grids appear here when "
+               "the results hold the training probe's sections.")

@@ -1,0 +1,125 @@
+"""`genarch probe` in a background process, watched through the results file it keeps current.
+
+    job = start(profile="quick", device="auto")     # returns at once; the page never blocks
+    job.status()    # running / done / failed / cancelled, rows measured, rows expected, log tail
+    job.cancel()    # SIGINT: the probe stops cleanly and keeps what it measured
+
+The runner rewrites probe-results.json atomically after every measurement, so progress is the
+number of rows in that file; the expected number comes from the run's config (written first).
+Torch is imported only by the child process, never by the app.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+RESULTS_FILENAME = "probe-results.json"  # probes.runner.RESULTS_FILENAME, without importing torch
+CANCEL_GRACE_S = 15.0  # after SIGINT the probe fits its cost model and writes the file
+
+
+def probes_installed() -> bool:
+    """Whether this environment can run probes (they need torch and diffusers)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("torch", "diffusers"))
+
+
+def probe_command(out_dir: str, profile: str, device: str) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "probe", "--profile", profile, "--only", "inference",
+            "--device", device, "--out", out_dir, "--no-progress"]
+
+
+def expected_rows(config: dict | None) -> int | None:
+    """Rows an inference run measures (mirrors probes.inference.plan, which imports torch):
+    per dtype, a batch-1 and a throughput row for each GAN size and each (denoiser size, NFE)."""
+    try:
+        inf = config["inference"]
+        per_dtype = 2 * len(inf["gan_sizes"]) + 2 * len(inf["diffusion_sizes"]) * len(inf["nfes"])
+        return per_dtype * len(config["dtypes"])
+    except (KeyError, TypeError):
+        return None
+
+
+@dataclass
+class JobStatus:
+    state: str  # "running", "done", "failed", "cancelled"
+    rows: int
+    expected: int | None
+    elapsed_s: float
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        if self.state != "running":
+            return 1.0
+        return min(self.rows / self.expected, 0.99) if self.expected else 0.0
+
+
+@dataclass
+class ProbeJob:
+    process: subprocess.Popen
+    out_dir: str
+    log_path: str
+    started: float = field(default_factory=time.monotonic)
+    cancelled_at: float | None = None
+
+    @property
+    def results_path(self) -> str:
+        return os.path.join(self.out_dir, RESULTS_FILENAME)
+
+    def _read(self) -> dict | None:
+        try:
+            with open(self.results_path) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return None  # not written yet
+
+    def log_tail(self, lines: int = 6) -> str:
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:]).strip()
+        except OSError:
+            return ""
+
+    def status(self) -> JobStatus:
+        results = self._read() or {}
+        rows = len(results.get("inference") or [])
+        expected = expected_rows(results.get("config"))
+        elapsed = time.monotonic() - self.started
+        code = self.process.poll()
+        if code is None and self.cancelled_at is not None \
+                and time.monotonic() - self.cancelled_at > CANCEL_GRACE_S:
+            self.process.kill()  # it ignored SIGINT for too long
+            code = self.process.wait()
+        if code is None:
+            return JobStatus("running", rows, expected, elapsed,
+                             "cancelling: finishing the current measurement" if self.cancelled_at else "")
+        if self.cancelled_at is not None or code == 130:
+            return JobStatus("cancelled", rows, expected, elapsed, "cancelled; the rows measured so far are kept")
+        if code == 0 and results:
+            return JobStatus("done", rows, expected, elapsed)
+        return JobStatus("failed", rows, expected, elapsed,
+                         f"genarch probe exited with code {code}: {self.log_tail(3) or 'no output'}")
+
+    def cancel(self) -> None:
+        """Ask the probe to stop as Ctrl-C would (it keeps what it measured); returns at once.
+        `status()` kills it if it is still running CANCEL_GRACE_S later."""
+        if self.process.poll() is None and self.cancelled_at is None:
+            self.cancelled_at = time.monotonic()
+            self.process.send_signal(signal.SIGINT)
+
+
+def start(profile: str = "quick", device: str = "auto") -> ProbeJob:
+    """Start `genarch probe` writing into a fresh temporary directory; return at once."""
+    out_dir = tempfile.mkdtemp(prefix="genarch-probe-")
+    log_path = os.path.join(out_dir, "probe.log")
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(probe_command(out_dir, profile, device),
+                                   stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return ProbeJob(process, out_dir, log_path)

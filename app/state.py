@@ -1,0 +1,173 @@
+"""The app's session state: every default in one place, the callbacks that change it, and the
+decision and reports computed from it (cached, so moving between pages costs nothing).
+
+Pages call `init()` first, then read `st.session_state` and draw. Nothing here scores anything:
+the decision is app.analysis.analyse, the reports are reports/markdown.py and reports/pdf.py.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from typing import Callable
+
+import streamlit as st
+
+from app import form
+from app.analysis import analyse
+from app.uploads import parse_answers_upload, parse_probe_upload, read_probe_file
+from reports.probe_view import ProbeSet, unique_labels
+from rubric import answers as answers_mod
+from rubric.errors import InputError
+
+
+def defaults() -> dict:
+    return {
+        "answers": answers_mod.defaults(),  # validated answers: what the decision uses
+        "answers_errors": {},  # field -> message, from the last submit that failed
+        "answers_notice": None,  # ("success" | "error", text) after a load or a submit
+        "probe_sets": [],  # ProbeSet: uploaded files and finished runs, compared side by side
+        "probe_notices": [],  # [("success" | "error" | "warning", text)]
+        "probe_job": None,  # app.probe_job.ProbeJob while a probe runs (or until collected)
+    }
+
+
+def init() -> None:
+    for name, value in defaults().items():
+        if name not in st.session_state:
+            st.session_state[name] = value
+    form.sync_widgets(st.session_state["answers"])
+
+
+# --- callbacks: run before the page script, so they may set widget values ---------------------
+
+def on_answers_upload() -> None:
+    upload = st.session_state.get("answers_upload")
+    if upload is None:
+        return
+    try:
+        answers = parse_answers_upload(upload.name, upload.getvalue())
+    except InputError as err:
+        st.session_state["answers_notice"] = ("error", f"Not loaded: {err}")
+        return
+    st.session_state["answers"] = answers
+    st.session_state["answers_errors"] = {}
+    form.sync_widgets(answers, force=True)
+    st.session_state["answers_notice"] = ("success", f"Loaded the answers from {upload.name}.")
+
+
+def submit_answers() -> None:
+    """The questionnaire's submit: validate every field; keep the answers only if all pass."""
+    raw = form.raw_from_state()
+    errors = form.field_errors(raw)
+    st.session_state["answers_errors"] = errors
+    if errors:
+        st.session_state["answers_notice"] = (
+            "error", f"{len(errors)} answer(s) need fixing; the messages are beside the fields.")
+        return
+    st.session_state["answers"] = answers_mod.validate(raw)
+    st.session_state["answers_notice"] = ("success", "Answers saved; the recommendation is updated.")
+
+
+def on_probe_upload() -> None:
+    uploads = st.session_state.get("probe_upload") or []
+    notices, sets = [], list(st.session_state["probe_sets"])
+    for upload in uploads:
+        try:
+            probe_set = parse_probe_upload(upload.name, upload.getvalue())
+        except InputError as err:
+            notices.append(("error", f"Not loaded: {err}"))
+            continue
+        if any(s.source == probe_set.source and s.results.get("created_unix") == probe_set.results.get("created_unix")
+               for s in sets):
+            continue  # the same file again (the uploader re-sends its whole list)
+        sets.append(probe_set)
+        notices.append(("success", f"Loaded {probe_set.source}: {probe_set.label}, "
+                                   f"{len(probe_set.results['inference'])} measurements."))
+    st.session_state["probe_sets"] = unique_labels(sets)
+    st.session_state["probe_notices"] = notices
+
+
+def add_probe_results(results: dict, source: str) -> None:
+    sets = list(st.session_state["probe_sets"]) + [ProbeSet.from_results(results, source)]
+    st.session_state["probe_sets"] = unique_labels(sets)
+
+
+def clear_probe_results() -> None:
+    st.session_state["probe_sets"] = []
+    st.session_state["probe_notices"] = []
+
+
+def start_probe_job() -> None:
+    from app import probe_job
+
+    job = st.session_state["probe_job"]
+    if job is not None and job.status().state == "running":
+        return  # one run per session at a time
+    st.session_state["probe_job"] = probe_job.start(st.session_state.get("probe_profile", "quick"),
+                                                    st.session_state.get("probe_device", "auto"))
+    st.session_state["probe_notices"] = []
+
+
+def cancel_probe_job() -> None:
+    job = st.session_state["probe_job"]
+    if job is not None:
+        job.cancel()
+
+
+def collect_probe_job() -> None:
+    """A finished (or cancelled) run: keep its results beside the loaded files, if it wrote any."""
+    job = st.session_state["probe_job"]
+    status = job.status()
+    st.session_state["probe_job"] = None
+    if status.state == "failed":
+        st.session_state["probe_notices"] = [("error", f"The probe failed: {status.message}")]
+        return
+    try:
+        probe_set = read_probe_file(job.results_path)
+    except InputError as err:
+        st.session_state["probe_notices"] = [("error", f"The probe wrote no usable results: {err}")]
+        return
+    stamp = time.strftime("%H:%M:%S")
+    add_probe_results(probe_set.results, f"this machine, run at {stamp}")
+    kind, text = (("warning", f"Probe cancelled after {status.rows} measurements; they are kept.")
+                  if status.state == "cancelled" else
+                  ("success", f"Probe finished: {status.rows} measurements in {status.elapsed_s:.0f} s."))
+    st.session_state["probe_notices"] = [(kind, text)]
+
+
+# --- derived: the decision and the reports, cached on what they depend on -----------------------
+
+def _sets_key(sets: list[ProbeSet]) -> tuple:
+    return tuple((s.label, s.source, s.results.get("created_unix"), len(s.results.get("inference") or []))
+                 for s in sets)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _analyse(answers_yaml: str, sets_key: tuple, _answers: dict, _sets: list[ProbeSet]) -> dict:
+    return analyse(_answers, _sets)
+
+
+def decision() -> dict:
+    answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
+    return _analyse(answers_mod.to_yaml(answers), _sets_key(sets), answers, sets)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _markdown(answers_yaml: str, sets_key: tuple, _answers: dict, _result: dict, _sets: list) -> str:
+    from reports.markdown import render
+
+    return render(_answers, _result, _sets)
+
+
+def report_markdown() -> str:
+    answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
+    return _markdown(answers_mod.to_yaml(answers), _sets_key(sets), answers, decision(), sets)
+
+
+def report_pdf_builder() -> Callable[[], bytes]:
+    """What the PDF download button calls when clicked. Streamlit calls it outside the script run
+    (no session state there), so it holds the inputs themselves, as they are now."""
+    from reports.pdf import render
+
+    return functools.partial(render, dict(st.session_state["answers"]), decision(),
+                             list(st.session_state["probe_sets"]))

@@ -1,0 +1,213 @@
+"""The report's content, once, as a list of blocks; reports/markdown.py and reports/pdf.py draw it.
+
+    blocks = build(answers, result, probe_sets)            # pure: same inputs, same blocks
+    blocks = build(answers, result, probe_sets, runtime)   # + the versions of this process (PDF)
+
+Block text is raw (unescaped); each renderer escapes for its own format, so user text (file
+names, device names, anything read from an uploaded file) can never become markup.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from reports import charts
+from reports.probe_view import (ProbeSet, machine_summary, sample_grid_images, training_records,
+                                training_summary)
+from reports.whatif import what_would_change
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    spec: dict
+
+
+@dataclass(frozen=True)
+class Image:
+    title: str
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+    language: str = ""
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 10 ** digits else f"{value:.{digits}g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(fmt(v) for v in value)
+    return str(value)
+
+
+def _ms(value: float) -> str:
+    return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
+
+
+def summary(result: dict) -> list:
+    top = result["ranking"][0]
+    blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({top['variant_name']}), "
+                        f"score {top['score']:.3f}. Binding constraint: {result['binding_constraint']}."
+                        + ("" if result["feasible"] else " No candidate meets it: this is the closest."))]
+    if result["notes"]:
+        blocks.append(Bullets(tuple(f"Note: {n}" for n in result["notes"])))
+    return blocks
+
+
+def ranking(result: dict) -> list:
+    rows = []
+    for i, row in enumerate(result["ranking"], 1):
+        e = result["estimates"][row["architecture"]]
+        rows.append((str(i), row["architecture"], row["variant_name"], f"{row['score']:.3f}",
+                     _ms(e["latency_ms_per_sample"]), f"{e['usd_per_1k_samples']:.3g}",
+                     f"{e['monthly_usd']:,.0f}", f"{e['training_gpu_hours']:,.0f}",
+                     f"{e['weeks_to_production']:.1f}",
+                     "eliminated" if row["eliminated"] else "ok"))
+    blocks = [Heading("Ranking"),
+              Table(("#", "candidate", "variant", "score", "latency/sample", "USD/1k", "USD/month",
+                     "train GPU-h", "weeks", "status"), tuple(rows))]
+    out = [f"{r['architecture']}: {r['elimination_reason']}" for r in result["ranking"] if r["eliminated"]]
+    blocks.append(Paragraph("Eliminated by the binding constraint:") if out else
+                  Paragraph("No candidate is eliminated by the binding constraint."))
+    if out:
+        blocks.append(Bullets(tuple(out)))
+    blocks += [Chart(k, t, s) for k, t, s in charts.decision_charts(result)[:1]]
+    return blocks
+
+
+def reasons(result: dict) -> list:
+    blocks = [Heading(f"Why {result['recommendation']}: the criteria that separate it from the runner-up")]
+    for i, reason in enumerate(result["top_reasons"], 1):
+        blocks.append(Paragraph(f"{i}. {reason['name']} ({reason['contribution']:+.3f}): {reason['text']}"))
+        if reason["figures"]:
+            blocks.append(Table(("figure", "value", "unit", "source"),
+                                tuple((f["name"], fmt(f["value"], 4), f["unit"] or "", f["source"])
+                                      for f in reason["figures"])))
+    top = result["ranking"][0]
+    blocks.append(Paragraph(f"Every criterion for {top['architecture']}:"))
+    blocks.append(Table(("criterion", "weight", "utility", "assessment"),
+                        tuple((r["name"], f"{r['weight']:.3g}", f"{r['utility']:.3f}", r["text"])
+                              for r in top["reasons"])))
+    return blocks
+
+
+def robustness(result: dict) -> list:
+    r = result["robustness"]
+    blocks = [Heading("Robustness"),
+              Paragraph(f"{result['recommendation']} stays on top in {r['top_choice_share']:.0%} of "
+                        f"{r['draws']:,} weight draws (seed {r['seed']}).")]
+    blocks += [Chart(k, t, s) for k, t, s in charts.decision_charts(result)[1:]]
+    blocks += [Heading("What would change this decision", 3), Bullets(tuple(what_would_change(result)))]
+    return blocks
+
+
+def assumptions(result: dict) -> list:
+    blocks = [Heading("Estimates and their assumptions")]
+    for family, e in result["estimates"].items():
+        interval = e.get("latency_interval_ms")
+        extra = f", interval {_ms(interval[0])} to {_ms(interval[1])}" if interval else ""
+        blocks.append(Paragraph(f"{family} ({e['variant']}, {e['nfe']} NFE, basis: {e['basis']}{extra}):"))
+        blocks.append(Bullets(tuple(e["assumptions"])))
+    return blocks
+
+
+def measurements(sets: list[ProbeSet], usd_per_hour: float) -> list:
+    blocks = [Heading("Measurements on your hardware")]
+    if not sets:
+        return blocks + [Paragraph("No probe results were given: the estimates use the catalog's "
+                                   "assumptions; genarch probe measures a machine.")]
+    rows = machine_summary(sets)
+    blocks.append(Table(("machine", "file", "kind", "torch", "dtypes", "rows", "complete", "TFLOP/s eff.",
+                         "ms/forward overhead"),
+                        tuple((r["machine"], r["file"], fmt(r["device_kind"]), fmt(r["torch"]), r["dtypes"],
+                               str(r["rows"]), fmt(r["complete"]) + (f" ({r['stop_reason']})" if r["stop_reason"] else ""),
+                               fmt(r["effective_tflop_per_s"]), fmt(r["overhead_ms_per_forward"]))
+                              for r in rows)))
+    blocks += [Chart(k, t, s) for k, t, s in charts.probe_charts(sets, usd_per_hour)]
+    training = training_summary(sets)
+    if training:
+        blocks.append(Paragraph("Training probe: stability and data needs per family "
+                                "(target FID and images needed from the fitted power law):"))
+        blocks.append(Table(("machine", "family", "runs", "diverged", "seed spread", "classes covered",
+                             "target FID", "images needed", "confidence"),
+                            tuple((r["machine"], r["architecture"], fmt(r["runs"]), fmt(r["diverged_runs"]),
+                                   fmt(r["relative_spread_full_data"]),
+                                   f"{fmt(r['classes_covered_mean'])} of {fmt(r['classes'])}",
+                                   fmt(r["target_fid"]), fmt(r["images_needed"]), fmt(r["confidence"]))
+                                  for r in training)))
+    blocks += [Image(caption, png) for caption, png in
+               sample_grid_images(training_records(sets)["sample_grids"])]
+    return blocks
+
+
+def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | None) -> list:
+    r = result["robustness"]
+    seeds = [f"robustness weight draws: seed {r['seed']}, {r['draws']:,} draws"]
+    seeds += [f"probe {s.label}: seed {(s.results.get('config') or {}).get('seed')}" for s in sets]
+    blocks = [Heading("Appendix: reproducing this report"),
+              Paragraph("The answers (saved as answers.yaml, genarch recommend answers.yaml reproduces the decision):"),
+              Code(yaml.safe_dump({k: answers[k] for k in answers}, sort_keys=False, allow_unicode=True), "yaml"),
+              Paragraph("Seeds:"), Bullets(tuple(seeds))]
+    versions = [f"decision contract schema_version {result['schema_version']}"]
+    versions += [f"{k} {v}" for k, v in (runtime or {}).items()]
+    for s in sets:
+        env = s.results.get("environment") or {}
+        versions.append(f"probe {s.label}: " + ", ".join(
+            f"{k.removesuffix('_version')} {env[k]}" for k in (
+                "genarch_version", "torch_version", "diffusers_version", "python_version", "driver",
+                "cuda_version") if env.get(k)))
+    blocks += [Paragraph("Versions:"), Bullets(tuple(versions))]
+    if not sets:
+        blocks.append(Paragraph(f"Devices: none measured; the estimates use the catalog's figures for "
+                                f"{answers['serving_hardware']}."))
+    else:
+        blocks.append(Paragraph("Devices:"))
+        blocks.append(Bullets(tuple(f"{s.label}: {fmt((s.results.get('environment') or {}).get('device_kind'))}, "
+                                    f"{fmt((s.results.get('environment') or {}).get('cpu'))} CPU, "
+                                    f"from {s.source}" for s in sets)))
+        for s in sets:
+            blocks.append(Paragraph(f"Probe config of {s.label}:"))
+            blocks.append(Code(yaml.safe_dump(s.results.get("config"), sort_keys=True, default_flow_style=None), "yaml"))
+    return blocks
+
+
+def build(answers: dict, result: dict, sets: list[ProbeSet] | None = None, runtime: dict | None = None) -> list:
+    sets = list(sets or [])
+    return ([Heading("genarch decision report", 1)] + summary(result) + ranking(result) + reasons(result)
+            + robustness(result) + assumptions(result) + measurements(sets, answers["gpu_hourly_usd"])
+            + appendix(answers, result, sets, runtime))

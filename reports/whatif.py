@@ -1,0 +1,69 @@
+"""Sentences for "what would change this decision", derived from a decision's JSON contract.
+
+A pure function of rubric.contract.to_dict's output; it computes nothing the engine did not:
+  * each eliminated candidate, the limit that removed it, and where it would rank at the current
+    weights if its binding constraint could move;
+  * each single weight change that flips the top choice (robustness.flip_weight_change/flip_to),
+    smallest first, and which criteria cannot flip it within the searched range;
+  * whether the cost figures are the catalog's assumptions, which a probe on the serving device
+    would replace with measurements.
+"""
+from __future__ import annotations
+
+
+def _pct(value: float) -> str:
+    return f"{'+' if value > 0 else '−'}{abs(value) * 100:.0f}%"
+
+
+def eliminations(result: dict) -> list[str]:
+    top = result["ranking"][0]
+    alive_best = next((r for r in result["ranking"] if not r["eliminated"]), None)
+    lines = []
+    for row in result["ranking"]:
+        if not row["eliminated"] or row is top:
+            continue
+        text = (f"{row['architecture']} is out because of the binding constraint "
+                f"({result['binding_constraint']}): {row['elimination_reason']}.")
+        if alive_best is not None:
+            beats = row["score"] > alive_best["score"]
+            text += (f" If that constraint could move, it would score {row['score']:.3f} against "
+                     f"{alive_best['architecture']}'s {alive_best['score']:.3f} at the current weights"
+                     + (" and would become the recommendation." if beats else ", still below it."))
+        lines.append(text)
+    return lines
+
+
+def flips(result: dict) -> tuple[list[str], list[str]]:
+    """(sentences for the weight changes that flip the choice, names of criteria that cannot)."""
+    r = result["robustness"]
+    names = {reason["criterion"]: reason["name"] for reason in result["ranking"][0]["reasons"]}
+    changes = sorted(((c, v) for c, v in r["flip_weight_change"].items() if v is not None),
+                     key=lambda cv: abs(cv[1]))
+    sentences = [f"{names.get(c, c)}: a weight change of {_pct(v)} (×{1 + v:.3g}), all else equal, "
+                 f"would make {r['flip_to'][c]} the recommendation." for c, v in changes]
+    stable = [names.get(c, c) for c, v in r["flip_weight_change"].items() if v is None]
+    return sentences, stable
+
+
+def what_would_change(result: dict) -> list[str]:
+    """Every sentence, in the order a reader needs them."""
+    top, r = result["recommendation"], result["robustness"]
+    lines = []
+    if not result["feasible"]:
+        lines.append(f"No candidate meets the binding constraint ({result['binding_constraint']}); "
+                     f"{top} comes closest. Loosening that limit, or choosing another binding "
+                     "constraint, is the only way to a feasible choice.")
+    lines += eliminations(result)
+    flip_lines, stable = flips(result)
+    lines += flip_lines
+    if stable:
+        lines.append(f"No change of a single weight within ×{r['max_factor']:g} or ÷{r['max_factor']:g} "
+                     f"flips the choice for: {', '.join(stable)}.")
+    lines.append(f"{top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} random weight draws "
+                 f"(each weight × exp(N(0, {r['log_weight_sigma']:g}²)), seed {r['seed']}).")
+    basis = result["estimates"][top].get("basis")
+    if basis == "catalog":
+        lines.append("The latency and cost figures are the catalog's assumptions for the serving "
+                     "hardware; measuring it (genarch probe, or the app's Probes page) replaces them "
+                     "and may move the latency and cost criteria.")
+    return lines

@@ -1,0 +1,72 @@
+"""Helpers for the app tests: the stored probe result, a fake probe process, AppTest for a page."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+FIXTURES = ROOT / "tests" / "fixtures"
+PROBE_RESULTS = FIXTURES / "probe-results-cpu.json"
+FAKE_PROBE = FIXTURES / "fake_probe.py"
+PAGES = ROOT / "app" / "pages"
+ROWS = len(json.loads(PROBE_RESULTS.read_text())["inference"])  # measurements in the stored result
+
+
+def page(name: str, timeout: float = 30):
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(PAGES / name), default_timeout=timeout)
+
+
+def probe_bytes(device_name: str | None = None) -> bytes:
+    """The stored result, optionally as if measured on another machine."""
+    results = json.loads(PROBE_RESULTS.read_text())
+    if device_name is not None:
+        results = copy.deepcopy(results)
+        results["environment"]["device_name"] = device_name
+        results["cost_model"]["device_name"] = device_name
+    return json.dumps(results).encode()
+
+
+def require_tool(name: str) -> str:
+    """A system tool the test needs: skipped where it is missing, but CI (which installs it) fails."""
+    path = shutil.which(name) or (name if os.path.isabs(name) and os.path.exists(name) else None)
+    if path is None:
+        message = f"{name} is missing; `make test` as root installs it (scripts/system-deps.sh)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def vega_charts(at) -> dict[str, dict]:
+    """The Vega-Lite charts on an AppTest page, by title: the spec, with the rows Streamlit moved
+    out of it (into an Arrow table) put back under data.values."""
+    import pyarrow as pa
+
+    charts = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if chart.proto.data.data:
+            spec["data"] = {"values": pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()}
+        charts[spec["title"]] = spec
+    return charts
+
+
+@pytest.fixture
+def fake_probe(monkeypatch):
+    """`genarch probe` replaced by tests/fixtures/fake_probe.py; returns a setter for its options."""
+    from app import probe_job
+
+    options = {"args": ["0.05"]}
+    monkeypatch.setattr(probe_job, "probes_installed", lambda: True)
+    monkeypatch.setattr(probe_job, "probe_command",
+                        lambda out_dir, profile, device: [sys.executable, str(FAKE_PROBE), out_dir,
+                                                          *options["args"]])
+    return options

@@ -1,0 +1,115 @@
+"""Page 3 in AppTest: load results files from several machines, run the probe in the background
+(genarch probe replaced by tests/fixtures/fake_probe.py replaying the stored result), cancel it."""
+import time
+
+from app import probe_job
+
+from tests.app.conftest import ROWS, page, probe_bytes, vega_charts
+
+CHARTS = ("Latency per sample against NFE", "USD per 1,000 samples", "Throughput against batch size")
+
+
+def _open():
+    at = page("3_Probes.py").run()
+    assert not at.exception
+    return at
+
+
+def _titles(at):
+    return list(vega_charts(at))
+
+
+def _until_collected(at, timeout=30.0):
+    """Rerun the page (as the progress fragment does every second) until the run is collected."""
+    deadline = time.monotonic() + timeout
+    while at.session_state["probe_job"] is not None:
+        assert time.monotonic() < deadline, "the probe run was never collected"
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception
+    return at
+
+
+def test_without_torch_loading_still_works(monkeypatch):
+    monkeypatch.setattr(probe_job, "probes_installed", lambda: False)
+    at = _open()
+    assert at.button(key="probe_run").disabled
+    assert "needs torch and diffusers" in at.info[0].value
+    assert "No probe results yet" in at.info[1].value and not at.get("vega_lite_chart")
+
+
+def test_two_machines_compared_and_a_bad_file_reported():
+    at = _open()
+    files = [("cpu.json", probe_bytes(), "application/json"),
+             ("l4.json", probe_bytes("NVIDIA L4"), "application/json"),
+             ("broken.json", b'{"schema_version": 1}', "application/json")]
+    at.file_uploader(key="probe_upload").set_value(files).run()
+    assert not at.exception
+    assert at.error[0].value == "Not loaded: probe results broken.json: missing environment, config, " \
+                                "inference, cost\\_model, complete"
+    assert [s.value for s in at.success] == [f"Loaded cpu.json: AMD EPYC, {ROWS} measurements.",
+                                            f"Loaded l4.json: NVIDIA L4, {ROWS} measurements."]
+    assert list(at.dataframe[0].value["machine"]) == ["AMD EPYC", "NVIDIA L4"]
+    charts = vega_charts(at)
+    assert len(charts) == len(CHARTS) and all(t.startswith(c) for t, c in zip(charts, CHARTS))
+    latency = next(s for t, s in charts.items() if t.startswith("Latency"))
+    assert {r["machine"] for r in latency["data"]["values"]} == {"AMD EPYC", "NVIDIA L4"}
+    assert "training probe's sections" in at.caption[-1].value  # skipped cleanly: no training yet
+    at.button(key="probe_clear").click().run()
+    assert at.session_state["probe_sets"] == [] and not at.get("vega_lite_chart")
+
+
+def test_run_in_the_background_with_progress(fake_probe):
+    fake_probe["args"] = ["0.1"]
+    at = _open()
+    at.selectbox(key="probe_device").select("cpu")
+    at.button(key="probe_run").click().run()
+    assert at.session_state["probe_job"] is not None
+    assert at.button(key="probe_run").disabled and at.button(key="probe_cancel")
+    assert len(at.get("progress")) == 1
+    _until_collected(at)
+    assert at.success[0].value.startswith(f"Probe finished: {ROWS} measurements")
+    (probe_set,) = at.session_state["probe_sets"]
+    assert probe_set.source.startswith("this machine, run at")
+    assert _titles(at)[0].startswith("Latency per sample")
+
+
+def test_cancel_keeps_what_was_measured(fake_probe):
+    fake_probe["args"] = ["0.4"]
+    at = _open()
+    at.button(key="probe_run").click().run()
+    deadline = time.monotonic() + 15
+    while at.session_state["probe_job"].status().rows < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    at.run()
+    at.button(key="probe_cancel").click().run()
+    _until_collected(at)
+    assert at.warning[0].value.startswith("Probe cancelled after")
+    (probe_set,) = at.session_state["probe_sets"]
+    assert probe_set.results["stop_reason"] == "interrupted" and 1 <= len(probe_set.results["inference"]) < ROWS
+
+
+def test_a_failed_run_is_an_error_in_the_page(fake_probe):
+    fake_probe["args"] = ["0.01", "--fail"]
+    at = _open()
+    at.button(key="probe_run").click().run()
+    _until_collected(at)
+    assert "The probe failed" in at.error[0].value and "simulated probe failure" in at.error[0].value
+    assert at.session_state["probe_sets"] == [] and not at.button(key="probe_run").disabled
+
+
+def test_training_section_adds_its_charts_table_and_sample_grids():
+    import json
+
+    from tests.reports.conftest import with_training
+
+    at = _open()
+    data = json.dumps(with_training(json.loads(probe_bytes()))).encode()
+    at.file_uploader(key="probe_upload").set_value(("trained.json", data, "application/json")).run()
+    assert not at.exception
+    titles = _titles(at)
+    assert [t.split(":")[0] for t in titles[3:]] == ["Learning curves", "Data needs", "Mode coverage"]
+    assert list(at.dataframe[1].value["architecture"]) == ["diffusion", "gan"]  # the training table
+    assert len(at.get("image")) == 2  # one sample grid per family
+    assert not [c for c in at.caption if "training probe's sections" in c.value]

@@ -1,0 +1,46 @@
+"""Page 2 in AppTest: ranking, eliminations, the contribution chart, robustness, what would change."""
+from app.analysis import analyse
+from rubric import answers as answers_mod
+
+from tests.conftest import EXAMPLES
+from tests.app.conftest import page, vega_charts
+
+
+def _open(answers):
+    at = page("2_Recommendation.py")
+    at.session_state["answers"] = answers
+    at.run()
+    assert not at.exception
+    return at
+
+
+def test_latency_bound_shows_the_ranking_eliminations_and_the_chart():
+    answers = answers_mod.load_file(EXAMPLES / "latency-bound.yaml")
+    at = _open(answers)
+    assert at.title[0].value == "Recommendation: GAN"
+    eliminated = [e.value for e in at.error]
+    assert any(e.startswith("**hybrid** eliminated:") and "latency limit" in e for e in eliminated)
+    assert any(e.startswith("**diffusion** eliminated:") for e in eliminated)
+    (contrib,) = [s for t, s in vega_charts(at).items() if t.startswith("Each criterion's contribution")]
+    candidates = {row["candidate"] for row in contrib["data"]["values"]}
+    assert candidates == {"1. gan", "2. hybrid (eliminated)", "3. diffusion (eliminated)"}
+    assert at.metric[0].value == "100%"
+    assert len(at.get("dataframe")) >= 2  # the ranking and the figures behind the first reason
+
+
+def test_weight_flips_are_drawn_and_explained():
+    answers = answers_mod.validate({"latency_budget_ms": 100, "dataset_images": 2000})
+    result = analyse(answers)
+    at = _open(answers)
+    assert at.title[0].value == f"Recommendation: {result['recommendation'].upper()}"
+    flips = [s for t, s in vega_charts(at).items() if t.startswith("Weight change that flips")]
+    assert flips and {row["flips_to"] for row in flips[0]["data"]["values"]} == {"diffusion"}
+    what_if = next(m.value for m in at.markdown if "random weight draws" in m.value)
+    assert "would make diffusion the recommendation" in what_if
+
+
+def test_figures_have_sources():
+    at = _open(answers_mod.load_file(EXAMPLES / "conditioning-bound.yaml"))
+    expanders = at.expander
+    assert len(expanders) >= 3  # the top reasons, then the assumptions
+    assert any("source" in df.value.columns for df in at.dataframe)
