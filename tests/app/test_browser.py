@@ -68,7 +68,7 @@ def browser_page(server):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(60_000)  # a loaded 2-core CI machine renders slowly
         yield page
         browser.close()
 
@@ -85,6 +85,26 @@ def _go(page, title: str) -> None:
     page.locator("[data-testid='stSidebarNav'] a", has_text=title).click()
 
 
+def _idle(page) -> None:
+    """Wait until Streamlit has finished rerunning the script (its status widget is gone)."""
+    page.locator("[data-testid='stStatusWidget']").wait_for(state="hidden")
+
+
+def _choose(page, label: str, option: str) -> None:
+    """Pick a selectbox option; a rerun that lands mid-click closes the menu, so try again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(5):
+        _idle(page)
+        page.get_by_role("combobox", name=label).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
+
+
 def test_fill_recommend_chart_and_pdf(server, browser_page, tmp_path):
     page = browser_page
     page.goto(server)
@@ -98,8 +118,8 @@ def test_fill_recommend_chart_and_pdf(server, browser_page, tmp_path):
     latency = page.locator(".st-key-q_latency_budget_ms input")
     latency.fill("30")
     latency.press("Enter")
-    page.get_by_role("combobox", name="Binding constraint").click()
-    page.get_by_role("option", name="latency", exact=True).click()
+    _choose(page, "Binding constraint", "latency")
+    _idle(page)
     page.locator(".st-key-q_submit button").click()
     expected = analyse(answers_mod.validate({"latency_budget_ms": 30, "binding_constraint": "latency"}))
     top = expected["recommendation"].upper()
