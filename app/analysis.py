@@ -9,10 +9,19 @@ by the catalog's peak ratio, or keeps the catalog assumption, and says which. To
 from __future__ import annotations
 
 from probes.cost_model import device_profile
+from probes.training_summary import training_evidence
 from reports.probe_view import ProbeSet
 from rubric import contract, engine
 from rubric.estimates import match_device
 from rubric.knowledge import load as load_knowledge
+
+
+def load_sets(paths: list[str]) -> list[ProbeSet]:
+    """Probe results files as ProbeSets with unique labels (InputError for a bad file)."""
+    from probes.results import load_probe_results
+    from reports.probe_view import unique_labels
+
+    return unique_labels([ProbeSet.from_results(load_probe_results(p), p) for p in paths])
 
 
 def _has_fit(s: ProbeSet) -> bool:
@@ -47,9 +56,12 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
                      + (" (measured on the serving hardware)" if exact else
                         " (none was measured on the serving hardware)"))
     if not chosen.results.get("complete"):
-        notes.append(f"probe results {chosen.label} are partial (complete: false)")
+        notes.append(f"probe results {chosen.source} are partial (complete: false); "
+                     "`genarch probe --resume` finishes them")
+    # Training behaviour does not depend on the serving device: the first file that has it.
+    training = next((t for t in (training_evidence(s.results) for s in [chosen, *sets]) if t), None)
     return {"device_profile": device_profile(chosen.results), "notes": notes,
-            "probe_results": chosen.source}
+            "probe_results": chosen.source, "training": training}
 
 
 def analyse(answers: dict, sets: list[ProbeSet] | None = None) -> dict:

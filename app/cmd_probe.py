@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"directory for probe-results.json (default {DEFAULT_OUT})")
     parser.add_argument("--resume", action="store_true",
                         help="continue DIR/probe-results.json instead of starting over")
+    parser.add_argument("--data", metavar="DIR", default=None,
+                        help="training probe: a folder of PNG/JPEG images (recursive; DIR/<class>/ "
+                        "gives labels) instead of the built-in digits")
+    parser.add_argument("--feature-extractor", choices=("domain", "inception"), default="domain",
+                        help="training probe metrics: domain = a CNN genarch trains on the real data "
+                        "(CPU-friendly); inception = torch-fidelity's InceptionV3, downloaded once "
+                        "(falls back to domain offline, and says so). The two are not comparable")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and noise")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -52,6 +59,17 @@ def _split(value: str, allowed: list[str] | tuple[str, ...], option: str) -> tup
     return tuple(dict.fromkeys(items))
 
 
+def _sigterm_as_interrupt() -> None:
+    """A cluster scheduler's preemption or the app's cancel sends SIGTERM: stop as Ctrl-C does,
+    keeping partial results (complete: false) that --resume continues."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run(args: argparse.Namespace) -> int:
     probes = _split(args.only, probe_names(), "--only")
     if args.budget is not None and not (math.isfinite(args.budget) and args.budget > 0):
@@ -61,20 +79,34 @@ def run(args: argparse.Namespace) -> int:
 
     from probes.device import DTYPES, default_dtypes, resolve_device  # imports torch
     from probes.runner import RESULTS_FILENAME, run_probes
-    from probes.table import inference_table
+    from probes.table import inference_table, training_table
 
     device = resolve_device(args.device)
     dtypes = _split(args.dtype, tuple(DTYPES), "--dtype") if args.dtype else default_dtypes(device)
     if device.type == "cpu" and set(dtypes) - {"fp32", "bf16"}:
         raise InputError("--dtype fp16 is not supported on CPU; use fp32 or bf16")
-    config = resolve_config(args.profile, probes, device.type, dtypes, args.budget, args.seed)
+    if args.data is not None and not os.path.isdir(args.data):
+        raise InputError(f"--data {args.data}: not a directory")
+    config = resolve_config(args.profile, probes, device.type, dtypes, args.budget, args.seed,
+                            data_dir=os.path.abspath(args.data) if args.data else None,
+                            feature_extractor=args.feature_extractor)
     path = os.path.join(args.out, RESULTS_FILENAME)
     if args.resume and not os.path.exists(path):
         print(f"genarch probe: nothing to resume at {path}; starting afresh", file=sys.stderr)
+    _sigterm_as_interrupt()
+    import time
+
+    started = time.perf_counter()
     results = run_probes(config, path, resume=args.resume,
                          show_progress=False if args.no_progress else None)
-    print(inference_table(results))
-    print(f"wrote {path}")
+    if "inference" in probes:
+        print(inference_table(results))  # its header says PARTIAL when the run stopped early
+    if results.get("training"):
+        print(training_table(results))
+    if "inference" not in probes and not results["complete"]:
+        print(f"[PARTIAL: {results.get('stop_reason') or 'incomplete'}]")
+    print(f"wrote {path}  (wall time {time.perf_counter() - started:.0f} s, profile {args.profile}, "
+          f"probes {', '.join(probes)})")
     if results.get("_interrupted"):
         print(f"genarch probe: interrupted; partial results kept, continue with --resume --out {args.out}",
               file=sys.stderr)

@@ -22,26 +22,20 @@ from rubric import contract, engine
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("answers", nargs="?", metavar="ANSWERS.yaml",
                         help="answers file (YAML mapping); omitted: the built-in defaults")
-    parser.add_argument("--probe-results", metavar="FILE",
-                        help="probe-results.json from `genarch probe`: use its measured cost model")
+    parser.add_argument("--probe-results", metavar="FILE", nargs="+",
+                        help="probe-results.json from `genarch probe` (one or more machines): the one "
+                        "measured on the serving hardware gives the cost model; training results "
+                        "give measured stability, mode coverage and data needs")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-
-
-def load_evidence(path: str) -> dict:
-    """Evidence for the engine from a probe results file (torch-free)."""
-    from probes.cost_model import device_profile
-    from probes.results import load_probe_results
-
-    results = load_probe_results(path)
-    notes = []
-    if not results.get("complete"):
-        notes.append(f"probe results {path} are partial (complete: false); `genarch probe --resume` finishes them")
-    return {"device_profile": device_profile(results), "notes": notes, "probe_results": str(path)}
 
 
 def run(args: argparse.Namespace) -> int:
     answers = answers_mod.defaults() if args.answers is None else answers_mod.load_file(args.answers)
-    evidence = load_evidence(args.probe_results) if args.probe_results else None
+    evidence = None
+    if args.probe_results:
+        from app.analysis import evidence_for, load_sets
+
+        evidence = evidence_for(load_sets(args.probe_results), answers["serving_hardware"])
     if args.answers is None:  # said once all input is known to be good: errors stay one line
         print("genarch: no answers file given; using the built-in defaults "
               "(`genarch questions --yaml` prints them to edit)", file=sys.stderr)

@@ -51,6 +51,36 @@ _INFERENCE = {
 
 
 @dataclass(frozen=True)
+class TrainingSettings:
+    """The training probe (probes/training.py): both families on one budget of images seen."""
+    resolution: int = 16  # probe resolution; digits are 8×8 upsampled
+    fractions: tuple[float, ...] = (0.1, 0.3, 1.0)  # dataset sizes, as shares of the train split
+    seeds: tuple[int, ...] = (0, 1)
+    images_seen: int = 9600  # per run, the same for both families (a GAN step sees one batch)
+    batch: int = 64
+    checkpoints: int = 2  # quality measured at evenly spaced points, the last at the end
+    eval_nfe: int = 10  # DPM-Solver++ steps when sampling the denoiser for metrics
+    gan_width: int = 16  # GANConfig.base_width
+    diffusion_width: int = 16  # DenoiserConfig.base_width
+    gan_lr: float = 2e-4  # SNGAN's Adam(2e-4, β=(0, 0.9))
+    diffusion_lr: float = 1e-3  # tiny UNet, short budget: 5× DDPM's 2e-4
+    extractor_epochs: int = 4
+    data_dir: str | None = None  # None: scikit-learn's digits
+    feature_extractor: str = "domain"  # "domain" (trained here) or "inception" (torch-fidelity)
+
+
+_TRAINING = {
+    ("quick", "cpu"): TrainingSettings(),
+    ("full", "cpu"): TrainingSettings(fractions=(0.1, 0.2, 0.4, 1.0), seeds=(0, 1, 2), images_seen=25600,
+                                      checkpoints=4, eval_nfe=20),
+    ("quick", "gpu"): TrainingSettings(images_seen=25600, gan_width=32, diffusion_width=32, checkpoints=3),
+    ("full", "gpu"): TrainingSettings(resolution=32, fractions=(0.1, 0.2, 0.4, 1.0), seeds=(0, 1, 2),
+                                      images_seen=64000, gan_width=32, diffusion_width=32,
+                                      checkpoints=4, eval_nfe=20),
+}
+
+
+@dataclass(frozen=True)
 class ProbeConfig:
     profile: str
     probes: tuple[str, ...]  # names in probes.registry
@@ -59,6 +89,7 @@ class ProbeConfig:
     seed: int
     budget_s: float | None  # wall-clock seconds for this invocation; None = no limit
     inference: InferenceSettings = field(default=None)  # type: ignore[assignment]
+    training: TrainingSettings = field(default=None)  # type: ignore[assignment]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,12 +102,15 @@ class ProbeConfig:
 
 
 def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: tuple[str, ...],
-                   budget_s: float | None = None, seed: int = 0) -> ProbeConfig:
+                   budget_s: float | None = None, seed: int = 0, data_dir: str | None = None,
+                   feature_extractor: str = "domain") -> ProbeConfig:
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     kind = "cpu" if device == "cpu" else "gpu"
+    training = replace(_TRAINING[(profile, kind)], data_dir=data_dir, feature_extractor=feature_extractor)
     return ProbeConfig(profile=profile, probes=tuple(probes), device=device, dtypes=tuple(dtypes),
-                       seed=seed, budget_s=budget_s, inference=_INFERENCE[(profile, kind)])
+                       seed=seed, budget_s=budget_s, inference=_INFERENCE[(profile, kind)],
+                       training=training)
 
 
 def config_from_dict(d: dict) -> ProbeConfig:
@@ -89,5 +123,6 @@ def config_from_dict(d: dict) -> ProbeConfig:
         return cls(**kw)
 
     inference = tuples(d.get("inference") or {}, InferenceSettings)
-    return replace(tuples({k: v for k, v in d.items() if k != "inference"}, ProbeConfig),
-                   inference=inference)
+    training = tuples(d["training"], TrainingSettings) if d.get("training") else None
+    top = {k: v for k, v in d.items() if k not in ("inference", "training")}
+    return replace(tuples(top, ProbeConfig), inference=inference, training=training)

@@ -15,6 +15,7 @@ import math
 import random
 
 EXTRAPOLATION_LIMIT = 10.0  # × the largest measured dataset size
+OUT_OF_REACH = 10_000.0  # beyond this multiple the power law says "not by more data"
 BOOTSTRAP = 200
 
 
@@ -34,7 +35,17 @@ def _percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     k = q * (len(s) - 1)
     lo = math.floor(k)
-    return s[lo] + (s[min(lo + 1, len(s) - 1)] - s[lo]) * (k - lo)
+    hi = min(lo + 1, len(s) - 1)
+    if k == lo or s[hi] == s[lo]:
+        return s[lo]
+    if math.isinf(s[hi]):  # a bootstrap fit in which more data never reaches the target
+        return math.inf
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: an unbounded end of a band is written as null."""
+    return value if math.isfinite(value) else None
 
 
 def fit_power_law(points: list[tuple[float, float]], seed: int = 0) -> dict | None:
@@ -57,7 +68,7 @@ def predict_fid(fit: dict, n_images: float) -> dict:
     """FID predicted at n_images, with the bootstrap's 5–95% band."""
     value = fit["a"] * n_images ** (-fit["b"])
     boot = [math.exp(la) * n_images ** (-bb) for la, bb in fit["bootstrap"]] or [value]
-    return {"fid": value, "interval": [_percentile(boot, 0.05), _percentile(boot, 0.95)],
+    return {"fid": value, "interval": [_finite(_percentile(boot, 0.05)), _finite(_percentile(boot, 0.95))],
             "extrapolated": n_images > EXTRAPOLATION_LIMIT * max(fit["sizes_measured"])}
 
 
@@ -69,11 +80,18 @@ def images_needed(fit: dict, target_fid: float) -> dict:
                 "note": "quality did not improve with more data in the measured range"}
 
     def solve(log_a: float, b: float) -> float:
-        return math.inf if b <= 0 else math.exp((log_a - math.log(target_fid)) / b)
+        if b <= 0:
+            return math.inf
+        log_n = (log_a - math.log(target_fid)) / b
+        return math.inf if log_n > 700 else math.exp(log_n)  # e^700 ≈ 1e304: no dataset is that big
 
     images = solve(math.log(fit["a"]), fit["b"])
+    if images > OUT_OF_REACH * largest:
+        return {"target_fid": target_fid, "images": None, "interval": None, "confidence": "none",
+                "note": f"quality barely improves with data in the measured range (b = {fit['b']:.3f}): "
+                        f"more than {OUT_OF_REACH:,.0f}× the largest measured size"}
     boot = [solve(la, bb) for la, bb in fit["bootstrap"]]
-    interval = [_percentile(boot, 0.05), _percentile(boot, 0.95)] if boot else None
+    interval = [_finite(_percentile(boot, 0.05)), _finite(_percentile(boot, 0.95))] if boot else None
     beyond = images > EXTRAPOLATION_LIMIT * largest
     return {"target_fid": target_fid, "images": images, "interval": interval,
             "confidence": "low" if beyond else "measured-range",

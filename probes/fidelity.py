@@ -107,6 +107,22 @@ class DomainExtractor:
     name: str = EXTRACTOR_NAME
 
 
+INCEPTION = DomainExtractor(net=None, weights_path=None, task="inception", held_out_accuracy=None,
+                            name="inception-v3-compat")
+
+
+def inception_unavailable_reason() -> str | None:
+    """None when torch-fidelity's InceptionV3 can be built (its weights are cached or could be
+    downloaded now); otherwise why not, in a few words (offline machines land here)."""
+    try:
+        from torch_fidelity.utils import create_feature_extractor
+
+        create_feature_extractor(INCEPTION.name, ["2048"], cuda=torch.cuda.is_available())
+    except Exception as err:  # URLError offline, HTTP errors, a corrupt cache: all mean "use ours"
+        return f"{type(err).__name__}: {str(err)[:120]}"
+    return None
+
+
 def _rotations(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     k = torch.arange(len(x)) % 4
     return torch.stack([torch.rot90(img, int(r), dims=(1, 2)) for img, r in zip(x, k)]), k
@@ -159,11 +175,13 @@ def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: Doma
     """FID, KID (mean ± std) and precision/recall of generated against real images."""
     import torch_fidelity
 
-    _registered_class()
     n = min(len(generated), len(real))
+    if extractor.weights_path is not None:
+        _registered_class()
     result = torch_fidelity.calculate_metrics(
         input1=_Uint8Dataset(generated), input2=_Uint8Dataset(real),  # generated first (issue #58)
         cuda=torch.cuda.is_available(), fid=True, kid=True, prc=True,
+        # named explicitly: prc would otherwise default to vgg16 (a second download)
         feature_extractor=extractor.name, feature_extractor_weights_path=extractor.weights_path,
         kid_subset_size=min(1000, max(2, n // 2)), kid_subsets=kid_subsets, prc_neighborhood=min(3, n - 1),
         batch_size=256, save_cpu_ram=True, cache=False, verbose=False)

@@ -16,10 +16,12 @@ import importlib
 from dataclasses import dataclass
 from typing import Callable
 
-# name -> (module that registers it, one-line description). Issue 4 adds "training".
+# name -> (module that registers it, one-line description), in the order they run.
 BUILTIN_PROBES: dict[str, tuple[str, str]] = {
     "inference": ("probes.inference",
                   "latency per NFE, throughput, peak memory and FLOP/s of reference GANs and denoisers"),
+    "training": ("probes.training",
+                 "training stability, learning curves, mode coverage and data needs, with torch-fidelity"),
 }
 
 

@@ -17,6 +17,7 @@ from typing import Callable
 
 from probes.config import ProbeConfig
 from probes.cost_model import fit_cost_model
+from probes.training_summary import summarize_training
 from probes.registry import get_probe
 from probes.results import load_probe_results, new_results, row_key, write_probe_results
 from rubric.errors import InputError
@@ -125,6 +126,7 @@ def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
         results["notes"] = sorted(set(results.get("notes", []) + ctx.notes))
         results["cost_model"] = fit_cost_model(results["inference"], env["device_name"],
                                                env["device_kind"], seed=config.seed)
+        summarize_training(results)  # stability and data needs, from whatever runs finished
         write_probe_results(out_path, results)
     if interrupted:
         results["_interrupted"] = True  # not written: tells the CLI to exit 130

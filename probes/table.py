@@ -47,3 +47,60 @@ def cost_model_line(cost_model: dict | None) -> str:
                 f"band +/-{100 * fit['relative_band']:.0f}% (n={fit['n_points']})"
                 + ("  <- headline" if arch == cost_model.get("architecture") and dtype == cost_model["dtype"] else ""))
     return "\n".join(lines)
+
+
+def _band(interval) -> str:
+    if not interval:
+        return "-"
+    low, high = interval
+    return f"{_fmt(low, ',.0f', '?')}-{_fmt(high, ',.0f', 'unbounded')}"
+
+
+def training_table(results: dict) -> str:
+    """Per family and dataset size: final FID (mean over seeds, min–max), divergence, coverage;
+    then data needs. Empty when the training probe did not run."""
+    training = results.get("training")
+    if not training or not training.get("runs"):
+        return ""
+    data = training.get("data", {})
+    extractor = training.get("extractor") or {}
+    lines = [f"training: {data.get('name')}, {data.get('resolution')} px, "
+             f"FID/KID on {extractor.get('name')} features ({extractor.get('task')}, held-out accuracy "
+             f"{_fmt(extractor.get('held_out_accuracy'), '.2f')}; not comparable with Inception FID)"]
+    cols = (f"{'arch':<10}{'images':>7}{'runs':>5}{'FID mean':>10}{'FID min-max':>16}{'KID':>8}"
+            f"{'prec':>6}{'recall':>7}{'diverged':>9}{'classes':>8}{'img/s':>8}")
+    lines += [cols, "-" * len(cols)]
+    groups: dict = {}
+    for run in training["runs"]:
+        groups.setdefault((run["architecture"], run["train_images"]), []).append(run)
+    for (arch, images), runs in sorted(groups.items()):
+        finals = [r["final"] for r in runs if r["final"]]
+        fids = [f["fid"] for f in finals]
+        mean = lambda key: sum(f[key] for f in finals) / len(finals) if finals else None  # noqa: E731
+        covered = [r["mode_coverage"]["classes_covered"] for r in runs if r.get("mode_coverage")]
+        speed = [r["images_per_s"] for r in runs if r.get("images_per_s")]
+        lines.append(
+            f"{arch:<10}{images:>7}{len(runs):>5}{_fmt(mean('fid'), '.3f'):>10}"
+            f"{(f'{min(fids):.3f}-{max(fids):.3f}' if fids else '-'):>16}{_fmt(mean('kid'), '.4f'):>8}"
+            f"{_fmt(mean('precision'), '.2f'):>6}{_fmt(mean('recall'), '.2f'):>7}"
+            f"{sum(r['diverged'] for r in runs):>9}"
+            f"{_fmt(covered and sum(covered) / len(covered), '.1f'):>8}"
+            f"{_fmt(speed and sum(speed) / len(speed), '.0f'):>8}")
+    wall = sum(r.get("wall_s", 0.0) for r in training["runs"])
+    metrics = sum(r.get("metrics_s", 0.0) for r in training["runs"])
+    if wall:
+        lines.append(f"time: {wall:.0f} s in training runs, of which {metrics:.0f} s ({metrics / wall:.0%}) "
+                     f"sampling and metrics; extractor {_fmt(extractor.get('train_s'), '.0f')} s")
+    needs = results.get("data_needs") or {}
+    if needs.get("target_fid") is not None:
+        lines.append(f"data needs (FID = a·n^-b; target FID {needs['target_fid']:.3f} = {needs['target_rule']}):")
+        for arch, entry in sorted(needs["families"].items()):
+            fit, need = entry.get("fit"), entry.get("images_needed")
+            if not fit:
+                lines.append(f"  {arch:<10}no fit (fewer than two dataset sizes finished)")
+                continue
+            images = need and need.get("images")
+            lines.append(f"  {arch:<10}a={fit['a']:.3g} b={fit['b']:.3f}; images for the target: "
+                         + (f"{images:,.0f} ({need['confidence']}; 90% band {_band(need['interval'])})"
+                            if images else (need or {}).get("note", "-")))
+    return "\n".join(lines)

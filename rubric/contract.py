@@ -21,7 +21,8 @@ Schema (schema_version 1); every key below is always present:
                         flip_to: {criterion: family or null}}
   notes                 [str]
   evidence              {probe_results: path or null, device_profile: the measured cost model
-                        used (device_name, effective_flop_per_s, …) or null}
+                        used (device_name, effective_flop_per_s, …) or null, training: measured
+                        stability, mode coverage and data needs per family, or null}
   answers               the validated answers, defaults filled in
 """
 from __future__ import annotations
@@ -100,6 +101,7 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
         },
         "notes": list(decision.notes),
         "evidence": {"probe_results": decision.evidence.get("probe_results"),
-                     "device_profile": decision.evidence.get("device_profile")},
+                     "device_profile": decision.evidence.get("device_profile"),
+                     "training": decision.evidence.get("training")},
         "answers": dict(answers),
     }

@@ -78,10 +78,10 @@ def weighted_scores(utilities: dict[str, dict[str, float]], weights: dict[str, f
     return {family: sum(weights[c] * u for c, u in row.items()) / total for family, row in utilities.items()}
 
 
-def _assess_all(answers, knowledge, estimates, standard_ok=()) -> dict[str, dict[str, Assessment]]:
+def _assess_all(answers, knowledge, estimates, standard_ok=(), evidence=None) -> dict[str, dict[str, Assessment]]:
     result = {}
     for key, family in knowledge.families.items():
-        ctx = Context(answers, knowledge, family, estimates[key], estimates, tuple(standard_ok))
+        ctx = Context(answers, knowledge, family, estimates[key], estimates, tuple(standard_ok), evidence or {})
         result[key] = {cid: UTILITY_KINDS[c.utility["kind"]](c, ctx) for cid, c in knowledge.criteria.items()}
     return result
 
@@ -105,7 +105,9 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     """Rank the candidate families for validated `answers` (see rubric.answers.validate).
 
     `evidence` holds measurements from probes, as plain data: `device_profile` (see
-    probes.cost_model.device_profile) replaces the catalog's assumed efficiency. `weights`
+    probes.cost_model.device_profile) replaces the catalog's assumed efficiency; `training`
+    (probes.training_summary.training_evidence) blends measured stability, mode coverage and
+    data needs into those criteria. `weights`
     overrides the weights derived from the answers (used by tests and sensitivity analysis).
     """
     knowledge = knowledge or load_knowledge()
@@ -116,10 +118,10 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
 
     # Whether a custom pipeline earns its complexity depends on the standard families meeting
     # every stated limit, so assess once without that, then with it.
-    first = _assess_all(answers, knowledge, estimates)
+    first = _assess_all(answers, knowledge, estimates, evidence=evidence)
     standard_ok = [f for f, fam in knowledge.families.items()
                    if fam.complexity == "standard" and _meets_all_limits(first[f], criteria)]
-    assessments = _assess_all(answers, knowledge, estimates, standard_ok)
+    assessments = _assess_all(answers, knowledge, estimates, standard_ok, evidence)
 
     binding = answers["binding_constraint"]
     eliminated, severity = {}, {}

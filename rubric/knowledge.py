@@ -120,6 +120,7 @@ class Knowledge:
     robustness: dict[str, Any]
     gate_threshold: float
     variants: dict[str, Variant] = field(default_factory=dict)
+    evidence_weight: float = 0.5
 
 
 def _build(cls, raw: Any, where: str, **extra):
@@ -148,6 +149,11 @@ def _score(value: Any, where: str) -> None:
     _positive(value, where, allow_zero=True)
     if value > 1:
         raise KnowledgeError(f"{where}: a score must be in [0, 1], got {value!r}")
+
+
+def _fraction(value: Any, where: str) -> float:
+    _score(value, where)
+    return float(value)
 
 
 def _read(name: str, data_dir: Path) -> dict:
@@ -275,4 +281,5 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
         robustness=rubric["robustness"],
         gate_threshold=float(rubric["gate_threshold"]),
         variants=variants,
+        evidence_weight=_fraction(rubric.get("evidence_weight", 0.5), "criteria.yaml: evidence_weight"),
     )

@@ -35,6 +35,23 @@ class Context:
     estimate: Estimate
     estimates: dict[str, Estimate]
     standard_meets_all_limits: tuple[str, ...] = field(default=())
+    evidence: dict = field(default_factory=dict)
+
+    def measured(self) -> dict | None:
+        """This family's training-probe measurements, if any (probes.training_summary)."""
+        training = self.evidence.get("training") or {}
+        return (training.get("families") or {}).get(self.family.id)
+
+
+def _blend(ctx: Context, prior: float, measured: float) -> float:
+    w = ctx.knowledge.evidence_weight
+    return (1 - w) * prior + w * measured
+
+
+def _probe_figure(ctx: Context, name: str, value, unit: str = "") -> Figure:
+    where = (ctx.evidence.get("training") or {}).get("where", "probe data")
+    return Figure(name, value, unit, f"measured: genarch probe (training) on {where}, "
+                                     f"{ctx.evidence.get('probe_results')}")
 
 
 def curve(ratio: float, params: dict) -> float:
@@ -103,9 +120,26 @@ def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
     r = _ratio(good, max(available, 1))
     how = "fine-tuning a pretrained model" if ctx.answers["pretrained_allowed"] else "from scratch"
     text = f"{available:,} images available; ~{good:,} for good quality, {minimum:,} minimum ({how})"
-    figure = Figure("images for good quality", good, "images", ctx.family.data["source"])
+    figures = [Figure("images for good quality", good, "images", ctx.family.data["source"])]
+    utility = curve(r, ctx.knowledge.curves["within_limit"])
+    measured = ctx.measured()
+    needs = {f: m.get("images_needed") for f, m in ((ctx.evidence.get("training") or {}).get("families") or {}).items()}
+    if measured and measured.get("images_needed") and all(needs.values()):
+        user_data = str((ctx.evidence.get("training") or {}).get("where", "")).startswith("folder")
+        need = measured["images_needed"]
+        if user_data:  # measured on the user's own images: compare with what they have
+            m_utility = curve(_ratio(need, max(available, 1)), ctx.knowledge.curves["within_limit"])
+            text += f"; measured on your images: ~{need:,.0f} needed for the probe's target quality"
+        else:  # on the built-in data only the families' ratio carries over
+            ratio = need / min(needs.values())
+            m_utility = curve(ratio, ctx.knowledge.curves["relative_need"])
+            text += f"; measured: {ratio:.2g}× the images of the most data-efficient family for the probe's target quality"
+        if measured.get("images_needed_confidence") == "low":
+            text += " (extrapolated, low confidence)"
+        utility = _blend(ctx, utility, m_utility)
+        figures.append(_probe_figure(ctx, "images needed for the probe's target FID", round(need), "images"))
     shortfall = (minimum - available) / max(minimum, 1)
-    return Assessment(curve(r, ctx.knowledge.curves["within_limit"]), text, (figure,), shortfall,
+    return Assessment(utility, text, tuple(figures), shortfall,
                       f"{ctx.family.id}: {available:,} images < {minimum:,} minimum ({how})")
 
 
@@ -118,9 +152,24 @@ def family_score(c: Criterion, ctx: Context) -> Assessment:
         utility = min(1.0, base + bonus)
         if bonus:
             text += f" + {bonus:.2f} for the team's GAN experience ({ctx.answers['team_gan_experience']})"
-    figure = Figure(name, round(utility, 3), "score 0–1", getattr(ctx.family, f"{name}_source"))
+    figures = [Figure(name, round(utility, 3), "score 0–1", getattr(ctx.family, f"{name}_source"))]
+    measured = ctx.measured()
+    if measured and name == "stability" and measured.get("divergence_rate") is not None:
+        spread = measured.get("relative_spread_full_data") or 0.0
+        m_utility = (1 - measured["divergence_rate"]) * (1 - min(1.0, spread))
+        text += (f"; measured: {measured['divergence_rate']:.0%} of {measured['runs']} runs diverged, "
+                 f"seed-to-seed FID spread {spread:.0%} -> {m_utility:.2f}")
+        utility = _blend(ctx, utility, m_utility)
+        figures.append(_probe_figure(ctx, "runs diverged", f"{measured['divergence_rate']:.0%} of {measured['runs']}"))
+    elif measured and name == "diversity" and measured.get("classes"):
+        covered = measured["classes_covered_mean"] / measured["classes"]
+        m_utility = covered * math.exp(-measured["kl_mean"])
+        text += (f"; measured: {measured['classes_covered_mean']:.1f} of {measured['classes']} classes covered, "
+                 f"KL to the real histogram {measured['kl_mean']:.2f} -> {m_utility:.2f}")
+        utility = _blend(ctx, utility, m_utility)
+        figures.append(_probe_figure(ctx, "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
     threshold = ctx.knowledge.gate_threshold
-    return Assessment(utility, text, (figure,), threshold - utility,
+    return Assessment(utility, text, tuple(figures), threshold - utility,
                       f"{ctx.family.id}: {name} {utility:.2f} < {threshold:g}")
 
 

@@ -76,3 +76,44 @@ def test_bad_probe_results_exit_2(tmp_path, capsys, content, needle):
     assert main(["recommend", "--probe-results", str(path)]) == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def _with_training(path, gan_divergence, gan_covered):
+    results = json.loads(path.read_text())
+    stability = lambda rate, covered: {"runs": 6, "diverged_runs": int(rate * 6), "divergence_rate": rate,  # noqa: E731
+                                       "seed_spread": {}, "relative_spread_full_data": 0.1,
+                                       "oscillation_mean": None, "classes_covered_mean": covered,
+                                       "classes": 10, "kl_mean": 0.1}
+    results["training"] = {"data": {"name": "digits"}, "runs": [],
+                           "stability": {"gan": stability(gan_divergence, gan_covered),
+                                         "diffusion": stability(0.0, 10.0)}}
+    fit = {"sizes_measured": [100, 1000]}
+    results["data_needs"] = {"target_fid": 1.0, "feature_extractor": "genarch-domain", "families": {
+        "gan": {"fit": fit, "images_needed": {"images": 500.0, "confidence": "measured-range"}},
+        "diffusion": {"fit": fit, "images_needed": {"images": 2000.0, "confidence": "measured-range"}}}}
+    write_probe_results(path, results)
+
+
+def test_measured_training_moves_stability_diversity_and_data(tmp_path, capsys):
+    example = str(EXAMPLES / "latency-bound.yaml")
+    path = _results(tmp_path, "NVIDIA T4", "cuda", 20e12, 1.0)
+    plain = _recommend(capsys, example, "--probe-results", str(path))
+    _with_training(path, gan_divergence=0.5, gan_covered=4.0)
+    bad_gan = _recommend(capsys, example, "--probe-results", str(path))
+
+    def reason(result, family, criterion):
+        row = next(r for r in result["ranking"] if r["architecture"] == family)
+        return next(r for r in row["reasons"] if r["criterion"] == criterion)
+
+    for criterion in ("training_stability", "diversity"):
+        before, after = reason(plain, "gan", criterion), reason(bad_gan, "gan", criterion)
+        assert after["utility"] < before["utility"]
+        assert "measured" in after["text"]
+        assert any("genarch probe (training)" in f["source"] for f in after["figures"])
+    data = reason(bad_gan, "diffusion", "data")
+    assert "4× the images of the most data-efficient family" in data["text"]
+    assert bad_gan["evidence"]["training"]["families"]["gan"]["divergence_rate"] == 0.5
+    # A GAN that trains cleanly and covers every class scores at least as well as the prior alone.
+    _with_training(path, gan_divergence=0.0, gan_covered=10.0)
+    good_gan = _recommend(capsys, example, "--probe-results", str(path))
+    assert reason(good_gan, "gan", "training_stability")["utility"] >= reason(plain, "gan", "training_stability")["utility"]

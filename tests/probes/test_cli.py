@@ -95,11 +95,41 @@ def test_probe_cuda_without_cuda_exits_2(tmp_path, capsys):
 def test_probe_end_to_end_writes_results_and_resumes(tmp_path, capsys, monkeypatch, tiny_settings):
     monkeypatch.setitem(probe_config._INFERENCE, ("quick", "cpu"), tiny_settings)
     out = tmp_path / "run"
-    assert main(["probe", "--device", "cpu", "--out", str(out), "--budget", "1e-9"]) == 0
+    assert main(["probe", "--only", "inference", "--device", "cpu", "--out", str(out), "--budget", "1e-9"]) == 0
     assert "PARTIAL" in capsys.readouterr().out
     assert load_probe_results(out / "probe-results.json")["complete"] is False
-    assert main(["probe", "--device", "cpu", "--out", str(out), "--resume"]) == 0
+    assert main(["probe", "--only", "inference", "--device", "cpu", "--out", str(out), "--resume"]) == 0
     printed = capsys.readouterr().out
     results = load_probe_results(out / "probe-results.json")
     assert results["complete"] is True and len(results["inference"]) == 6
     assert "cost model (" in printed and "diffusion" in printed
+
+
+def test_sigterm_keeps_partial_results_like_ctrl_c(tmp_path):
+    """A scheduler's preemption (SIGTERM) stops the real command cleanly: exit 130, the rows
+    measured so far kept with complete: false, ready for --resume."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "probe", "--only", "inference",
+                                "--device", "cpu", "--out", str(out), "--no-progress"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    path = out / "probe-results.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if json.loads(path.read_text())["inference"]:
+                break
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    results = json.loads(path.read_text())
+    assert results["complete"] is False and results["stop_reason"] == "interrupted"
+    assert results["inference"] and "--resume" in err

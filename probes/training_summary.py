@@ -1,0 +1,127 @@
+"""From training runs to stability, data needs and training cost (torch-free).
+
+    summary = summarize_training(results)   # -> results["training"]["stability"], results["data_needs"]
+
+* Stability per family: share of runs that diverged (NaN, or a discriminator whose hinge loss
+  collapsed), seed-to-seed spread of final FID at each dataset size, GAN loss oscillation, and
+  mode coverage (classes covered, KL from the real class histogram).
+* Data needs per family: FID against training-set size as a power law (probes/data_needs.py),
+  and the images needed to reach a target quality Q: by default 1.25 × the best mean final FID
+  any family reached on the full training split, so that Q is reachable and the families are
+  compared at one quality.
+* Training cost: time and images seen to reach Q on this device, and training FLOPs per image
+  seen = 3 × forward FLOPs (forward + backward ≈ 1 + 2 forward passes; Kaplan et al. 2020,
+  arxiv 2001.08361, §2.1), which `project_gpu_hours` carries to any model through the inference
+  probe's measured rate.
+"""
+from __future__ import annotations
+
+import statistics
+
+from probes.data_needs import fit_power_law, images_needed, predict_fid
+
+TRAINING_FLOPS_PER_FORWARD = 3.0  # forward + backward ≈ 3 forwards (Kaplan et al. 2020)
+TARGET_FACTOR = 1.25
+
+
+def _by(runs, key):
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault(key(run), []).append(run)
+    return groups
+
+
+def _stability(runs: list[dict]) -> dict:
+    diverged = [r for r in runs if r["diverged"]]
+    spreads = {}
+    for fraction, group in sorted(_by(runs, lambda r: r["fraction"]).items()):
+        fids = [r["final"]["fid"] for r in group if r["final"]]
+        if len(fids) >= 2 and statistics.mean(fids) > 0:
+            spreads[str(fraction)] = {"fid_mean": statistics.mean(fids), "fid_min": min(fids),
+                                      "fid_max": max(fids),
+                                      "relative_spread": (max(fids) - min(fids)) / statistics.mean(fids)}
+    coverage = [r["mode_coverage"] for r in runs if r.get("mode_coverage")]
+    osc = [r["oscillation"] for r in runs if r.get("oscillation") is not None]
+    full = spreads.get(str(max(r["fraction"] for r in runs))) if runs else None
+    return {
+        "runs": len(runs), "diverged_runs": len(diverged),
+        "divergence_rate": len(diverged) / len(runs) if runs else None,
+        "seed_spread": spreads,
+        "relative_spread_full_data": full["relative_spread"] if full else None,
+        "oscillation_mean": statistics.mean(osc) if osc else None,
+        "classes_covered_mean": statistics.mean(c["classes_covered"] for c in coverage) if coverage else None,
+        "classes": coverage[0]["classes"] if coverage else None,
+        "kl_mean": statistics.mean(c["kl_real_to_generated"] for c in coverage) if coverage else None,
+    }
+
+
+def _time_to(curve: list[dict], target: float) -> dict | None:
+    """First checkpoint at or under `target` FID, linearly interpolated from the one before."""
+    previous = None
+    for point in curve:
+        if point["fid"] <= target:
+            if previous is None or previous["fid"] == point["fid"]:
+                return {"train_s": point["train_s"], "images_seen": point["images_seen"]}
+            w = (previous["fid"] - target) / (previous["fid"] - point["fid"])
+            return {key: previous[key] + w * (point[key] - previous[key]) for key in ("train_s", "images_seen")}
+        previous = point
+    return None
+
+
+def summarize_training(results: dict) -> dict | None:
+    training = results.get("training")
+    if not training or not training.get("runs"):
+        return None
+    runs = training["runs"]
+    families = _by(runs, lambda r: r["architecture"])
+    training["stability"] = {family: _stability(group) for family, group in families.items()}
+    full = max(r["fraction"] for r in runs)
+    best = [statistics.mean(r["final"]["fid"] for r in group if r["fraction"] == full and r["final"])
+            for group in families.values() if any(r["fraction"] == full and r["final"] for r in group)]
+    target = TARGET_FACTOR * min(best) if best else None
+    needs = {"target_fid": target, "feature_extractor": (training.get("extractor") or {}).get("name"),
+             "target_rule": f"{TARGET_FACTOR} × the best mean final FID on the full training split",
+             "families": {}}
+    for family, group in families.items():
+        fit = fit_power_law([(r["train_images"], r["final"]["fid"]) for r in group if r["final"]],
+                            seed=results.get("config", {}).get("seed", 0))
+        full_runs = [r for r in group if r["fraction"] == full and r["final"]]
+        reach = [t for t in (_time_to(r["curve"], target) for r in full_runs) if t] if target else []
+        entry = {"fit": fit, "images_needed": images_needed(fit, target) if fit and target else None,
+                 "fid_at_10x": predict_fid(fit, 10 * max(fit["sizes_measured"])) if fit else None,
+                 "time_to_target": {"runs_reaching": len(reach), "runs": len(full_runs),
+                                    "train_s_median": statistics.median(t["train_s"] for t in reach) if reach else None,
+                                    "images_seen_median": statistics.median(t["images_seen"] for t in reach) if reach else None}}
+        needs["families"][family] = entry
+    results["data_needs"] = needs
+    return needs
+
+
+def project_gpu_hours(effective_flop_per_s: float, forward_flops: float, images_seen: float) -> float:
+    """GPU-hours to train a model of `forward_flops` per image for `images_seen` images at a
+    measured effective rate: 3 × forward FLOPs per image (see module docstring)."""
+    return TRAINING_FLOPS_PER_FORWARD * forward_flops * images_seen / effective_flop_per_s / 3600.0
+
+
+def training_evidence(results: dict) -> dict | None:
+    """What the rubric reads from a training probe, per family (plain data, torch-free):
+    stability (divergence rate, seed-to-seed spread), mode coverage, and images needed for the
+    probe's target quality, each with the words that say where it was measured."""
+    training, needs = results.get("training") or {}, results.get("data_needs") or {}
+    stability = training.get("stability")
+    if not stability:
+        return None
+    where = f"{(training.get('data') or {}).get('name', 'probe data')} on {(results.get('environment') or {}).get('device_name')}"
+    families = {}
+    for family, s in stability.items():
+        need = ((needs.get("families") or {}).get(family) or {}).get("images_needed") or {}
+        families[family] = {
+            "runs": s["runs"], "divergence_rate": s["divergence_rate"],
+            "relative_spread_full_data": s["relative_spread_full_data"],
+            "classes_covered_mean": s["classes_covered_mean"], "classes": s["classes"],
+            "kl_mean": s["kl_mean"],
+            "images_needed": need.get("images"), "images_needed_confidence": need.get("confidence"),
+            "largest_measured": max(((needs.get("families") or {}).get(family, {}).get("fit") or {}).get("sizes_measured") or [0]),
+        }
+    return {"where": where, "target_fid": needs.get("target_fid"), "families": families,
+            "feature_extractor": needs.get("feature_extractor")}
