@@ -33,6 +33,9 @@ test: install
 bench: install
 	$(BIN)/python benchmarks/bench_recommend.py
 	$(BIN)/python benchmarks/bench_app.py
+	$(BIN)/python benchmarks/bench_probe_quick.py --only inference
+	$(BIN)/python benchmarks/bench_probe_quick.py --only inference,training
+	$(BIN)/python benchmarks/bench_probe_extrapolation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
