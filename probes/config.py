@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from probes.control_settings import (ConditioningSettings, HybridSettings, SteeringSettings,
+                                     conditioning_settings, hybrid_settings, steering_settings)
+
 PROFILES = ("quick", "full")
 ALL_NFES = (1, 2, 4, 10, 25, 50)  # the latency axis: one-step distilled models to classic 50-step
 
@@ -90,6 +93,9 @@ class ProbeConfig:
     budget_s: float | None  # wall-clock seconds for this invocation; None = no limit
     inference: InferenceSettings = field(default=None)  # type: ignore[assignment]
     training: TrainingSettings = field(default=None)  # type: ignore[assignment]
+    conditioning: ConditioningSettings = field(default=None)  # type: ignore[assignment]
+    steering: SteeringSettings = field(default=None)  # type: ignore[assignment]
+    hybrid: HybridSettings = field(default=None)  # type: ignore[assignment]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,7 +116,9 @@ def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: t
     training = replace(_TRAINING[(profile, kind)], data_dir=data_dir, feature_extractor=feature_extractor)
     return ProbeConfig(profile=profile, probes=tuple(probes), device=device, dtypes=tuple(dtypes),
                        seed=seed, budget_s=budget_s, inference=_INFERENCE[(profile, kind)],
-                       training=training)
+                       training=training, conditioning=conditioning_settings(profile, device, data_dir),
+                       steering=steering_settings(profile, device, data_dir),
+                       hybrid=hybrid_settings(profile, device, data_dir))
 
 
 def config_from_dict(d: dict) -> ProbeConfig:
@@ -123,6 +131,8 @@ def config_from_dict(d: dict) -> ProbeConfig:
         return cls(**kw)
 
     inference = tuples(d.get("inference") or {}, InferenceSettings)
-    training = tuples(d["training"], TrainingSettings) if d.get("training") else None
-    top = {k: v for k, v in d.items() if k not in ("inference", "training")}
-    return replace(tuples(top, ProbeConfig), inference=inference, training=training)
+    sections = {"training": TrainingSettings, "conditioning": ConditioningSettings,
+                 "steering": SteeringSettings, "hybrid": HybridSettings}
+    nested = {name: tuples(d[name], cls) if d.get(name) else None for name, cls in sections.items()}
+    top = {k: v for k, v in d.items() if k not in ("inference", *sections)}
+    return replace(tuples(top, ProbeConfig), inference=inference, **nested)

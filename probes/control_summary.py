@@ -1,0 +1,127 @@
+"""From the conditioning, steering and hybrid sections to evidence for the rubric (torch-free).
+
+    conditioning_evidence(results)  # {"gan": {...}, "diffusion": {...}, "source": ...} or None
+    steering_evidence(results)      # {"diffusion": {...}, "gan": {...}, "baseline": {...}, ...} or None
+    hybrid_evidence(results)        # {"student_nfe": .., "student_fid": .., "speedup": .., ...} or None
+
+Each returns None when its section is missing, incomplete or skipped, so a caller can fall back
+to the catalog's published figures; every dict carries `source`, the measurement it came from, for
+the reason text. Pure functions of the results dict: no torch, no I/O (rubric/ may import this).
+
+Hybrid rule: the student reported is the one with the fewest steps whose FID is within
+STUDENT_FID_TOLERANCE × the teacher's FID at the NFE it was distilled from; when none is, the
+student with the lowest FID, with `meets_tolerance: false`. The speed-up is the teacher's
+measured time per sample at that NFE over the student's, on the same device and batch.
+"""
+from __future__ import annotations
+
+STUDENT_FID_TOLERANCE = 1.5  # "diffusion-like quality": within 50% of the teacher's FID
+
+
+def _complete(results: dict, name: str) -> dict | None:
+    section = (results or {}).get(name)
+    if not section or not section.get("complete") or section.get("skipped") or not section.get("rows"):
+        return None
+    return section
+
+
+def _quality(row: dict) -> dict:
+    q = row.get("quality") or {}
+    return {k: q.get(k) for k in ("fid", "kid", "precision", "recall")}
+
+
+def conditioning_evidence(results: dict) -> dict | None:
+    section = _complete(results, "conditioning")
+    if section is None:
+        return None
+    classifier = section.get("classifier") or {}
+    chance, ceiling = classifier.get("chance_accuracy"), classifier.get("held_out_accuracy")
+
+    def common(row: dict) -> dict:
+        worst = min(row["per_class"], key=lambda c: c["accuracy"]) if row.get("per_class") else None
+        acc = row["conditional_accuracy"]
+        return {"conditional_accuracy": acc, "chance_accuracy": chance, "classifier_ceiling": ceiling,
+                "accuracy_over_chance": acc / chance if chance else None,
+                "diversity_ratio_mean": row.get("diversity_ratio_mean"),
+                "worst_class": worst and {"class": worst["class"], "accuracy": worst["accuracy"]},
+                "latency_ms_per_sample": row.get("latency_ms_per_sample"),
+                "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}
+
+    out: dict = {"source": "probe-results.json: conditioning (domain classifier on class-conditional samples)"}
+    gan = [r for r in section["rows"] if r["architecture"] == "gan"]
+    if gan:
+        out["gan"] = common(gan[0])
+    diffusion = sorted((r for r in section["rows"] if r["architecture"] == "diffusion"),
+                       key=lambda r: r["guidance_scale"])
+    if diffusion:
+        best = max(diffusion, key=lambda r: r["conditional_accuracy"])
+        plain = next((r for r in diffusion if r["guidance_scale"] == 1.0), None)
+        accuracies = [r["conditional_accuracy"] for r in diffusion]
+        out["diffusion"] = {
+            **common(best), "guidance_scale": best["guidance_scale"],
+            "accuracy_by_guidance": {f"{r['guidance_scale']:g}": r["conditional_accuracy"] for r in diffusion},
+            "fid_by_guidance": {f"{r['guidance_scale']:g}": (r.get("quality") or {}).get("fid") for r in diffusion},
+            "guidance_raises_accuracy": all(a <= b for a, b in zip(accuracies, accuracies[1:])),
+            "unguided_accuracy": plain["conditional_accuracy"] if plain else None,
+            # measured, not assumed: time per sample with guidance over the plain conditional model
+            "guidance_cost_ratio": (best["latency_ms_per_sample"] / plain["latency_ms_per_sample"]
+                                    if plain and plain.get("latency_ms_per_sample") else None),
+        }
+    return out
+
+
+def steering_evidence(results: dict) -> dict | None:
+    section = _complete(results, "steering")
+    if section is None:
+        return None
+
+    def pick(row: dict | None) -> dict | None:
+        if row is None:
+            return None
+        keys = ("method", "hole_mse", "hole_psnr_db", "label_agreement", "known_max_abs_error",
+                "latency_ms_per_sample", "forwards_per_sample")
+        return {**{k: row.get(k) for k in keys}, "fid": (row.get("quality_vs_train") or {}).get("fid")}
+
+    rows = section["rows"]
+    by_method = {r["method"]: r for r in rows}
+    return {"diffusion": pick(by_method.get("repaint")), "diffusion_without_resampling": pick(by_method.get("replace")),
+            "gan": pick(by_method.get("latent_optimisation")), "baseline": pick(by_method.get("mean_fill")),
+            "label_agreement_of_truth": section.get("label_agreement_of_truth"),
+            "mask": (section.get("mask") or {}).get("kind"),
+            "source": "probe-results.json: steering (inpainting of held-out images, no retraining)"}
+
+
+def hybrid_evidence(results: dict) -> dict | None:
+    section = _complete(results, "hybrid")
+    if section is None:
+        return None
+    rows = section["rows"]
+    teacher_nfe = (section.get("distillation") or {}).get("teacher_nfe")
+    teachers = {r["nfe"]: r for r in rows if r["role"] == "teacher"}
+    students = sorted((r for r in rows if r["role"] == "student"), key=lambda r: r["nfe"])
+    gan = next((r for r in rows if r["role"] == "reference"), None)
+    teacher = teachers.get(teacher_nfe) or (teachers[max(teachers)] if teachers else None)
+    if teacher is None or not students:
+        return None
+    teacher_fid = teacher["quality"]["fid"]
+    within = [r for r in students if r["quality"]["fid"] <= STUDENT_FID_TOLERANCE * teacher_fid]
+    student = within[0] if within else min(students, key=lambda r: r["quality"]["fid"])
+    same_steps = teachers.get(student["nfe"])
+    distillation = section.get("distillation") or {}
+    return {
+        "student_nfe": student["nfe"], "student_fid": student["quality"]["fid"],
+        "student_latency_ms_per_sample": student["latency_ms_per_sample"],
+        "teacher_nfe": teacher["nfe"], "teacher_fid": teacher_fid,
+        "teacher_latency_ms_per_sample": teacher["latency_ms_per_sample"],
+        "teacher_fid_at_student_nfe": same_steps["quality"]["fid"] if same_steps else None,
+        "speedup": teacher["latency_ms_per_sample"] / student["latency_ms_per_sample"]
+        if student["latency_ms_per_sample"] else None,
+        "quality_ratio": student["quality"]["fid"] / teacher_fid if teacher_fid else None,
+        "meets_tolerance": bool(within), "tolerance": STUDENT_FID_TOLERANCE,
+        "distillation_train_s": distillation.get("train_s"),
+        "teacher_train_s": (section.get("teacher") or {}).get("train_s"),
+        "gan_fid": gan["quality"]["fid"] if gan else None,
+        "gan_latency_ms_per_sample": gan["latency_ms_per_sample"] if gan else None,
+        "device": section.get("device"),
+        "source": "probe-results.json: hybrid (progressive distillation of the reference denoiser)",
+    }

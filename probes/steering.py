@@ -1,0 +1,170 @@
+"""The steering probe: can a trained model be steered after training? Inpainting, measured here.
+
+    genarch probe --only steering --profile quick
+
+Both unconditional reference models (probes/control_models.py, trained as the training probe's)
+complete held-out images whose `mask` region is hidden, with no retraining:
+- diffusion, "repaint": RePaint (Lugmayr et al. 2022, arxiv 2201.09865) through diffusers'
+  RePaintScheduler: at every step the known region is replaced by the real image noised to that
+  step, and every `jump_length` steps the chain is re-noised and re-run `jump_n_sample` times so
+  the generated region can agree with the known one;
+- diffusion, "replace": the same scheduler with jump_n_sample = 1, i.e. known-region replacement
+  alone (the baseline RePaint improves on);
+- gan, "latent_optimisation": Yeh et al. 2017 (arxiv 1607.07539): Adam on the latent z to match
+  G(z) to the known pixels (their context loss, in L2), then the known pixels are pasted over
+  G(z*) as in their blending step;
+- "mean_fill": the hole filled with the mean training image, the floor any method should beat.
+For each: error in the hole against the held-out truth (MSE and PSNR; inpainting has many right
+answers, so this favours the blurry mean, hence also:) whether the domain classifier still reads
+the true class, FID/KID of the completed images against the *train* split (the held-out truth
+is half-copied into them), the worst error in the known region, and time per sample.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import torch
+
+from probes.control_settings import MASKS, STEERING_PRESETS, SteeringSettings, steering_settings
+from probes.control_models import (ReferenceSpec, classifier_record, control_data, domain_classifier,
+                                   reference_model, timed)
+from probes.data import ImageData, to_uint8
+from probes.fidelity import quality_metrics
+from probes.registry import register_probe
+
+
+
+def known_mask(kind: str, resolution: int) -> torch.Tensor:
+    """1×1×H×W, 1 where pixels are known (diffusers' RePaint convention), 0 in the hole."""
+    mask = torch.ones(1, 1, resolution, resolution)
+    half, quarter = resolution // 2, resolution // 4
+    if kind == "bottom_half":
+        mask[..., half:, :] = 0
+    elif kind == "right_half":
+        mask[..., :, half:] = 0
+    elif kind == "centre_square":
+        mask[..., quarter:resolution - quarter, quarter:resolution - quarter] = 0
+    else:
+        raise ValueError(f"mask must be one of {', '.join(MASKS)}, got {kind!r}")
+    return mask
+
+
+@torch.no_grad()
+def repaint(unet, known: torch.Tensor, mask: torch.Tensor, nfe: int, jump_length: int, jump_n_sample: int,
+            seed: int = 0, eta: float = 1.0) -> tuple[torch.Tensor, int]:
+    """RePaint through diffusers' scheduler (its RePaintPipeline loop, minus the pipeline's image
+    preprocessing). Returns the completed images and the network forwards per sample."""
+    from diffusers import RePaintScheduler
+
+    from probes.sampling import make_scheduler
+
+    sched = RePaintScheduler.from_config(make_scheduler("ddpm").config, eta=eta)  # the reference schedule
+    # timesteps stay on the CPU: the scheduler indexes its CPU tables with them; the UNet moves them
+    sched.set_timesteps(nfe, jump_length=jump_length, jump_n_sample=jump_n_sample)
+    gen = torch.Generator(known.device).manual_seed(seed)
+    x = torch.randn(known.shape, generator=gen, device=known.device)
+    mask = mask.to(known.device)
+    forwards, t_last = 0, sched.timesteps[0] + 1
+    for t in sched.timesteps:
+        if t < t_last:  # going down: denoise one step, the known region re-imposed inside step()
+            eps = unet(x, t, return_dict=False)[0]
+            x = sched.step(eps, t, x, known, mask, generator=gen).prev_sample
+            forwards += 1
+        else:  # going up: re-noise by one step (a resampling jump)
+            x = sched.undo_step(x, t_last, gen)
+        t_last = t
+    return x.clamp(-1, 1), forwards
+
+
+def gan_latent_inpaint(generator, known: torch.Tensor, mask: torch.Tensor, steps: int, lr: float,
+                       seed: int = 0) -> tuple[torch.Tensor, float]:
+    """Optimise z so G(z) matches the known pixels, then paste them back. Returns the completed
+    images and the final mean squared error of G(z*) on the known pixels (how well a GAN can fit)."""
+    p = next(generator.parameters())
+    mask = mask.to(known.device)
+    z = torch.randn(len(known), generator.config.z_dim, generator=torch.Generator().manual_seed(seed)).to(p.device)
+    z.requires_grad_(True)
+    opt = torch.optim.Adam([z], lr=lr)
+    area = mask.sum(dim=(1, 2, 3)) * known.shape[1]
+    for _ in range(steps):
+        per_image = (((generator(z) - known) * mask) ** 2).sum(dim=(1, 2, 3)) / area
+        opt.zero_grad(set_to_none=True)
+        per_image.sum().backward()  # a sum, so each z's step does not depend on the batch size
+        opt.step()
+    with torch.no_grad():
+        out = generator(z)
+        fit = float(((((out - known) * mask) ** 2).sum(dim=(1, 2, 3)) / area).mean())
+    return mask * known + (1 - mask) * out, fit
+
+
+def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, labels, mask: torch.Tensor, extractor,
+                       data: ImageData) -> dict:
+    completed, truth, mask = completed.float().cpu(), truth.cpu(), mask.cpu()
+    hole = (1 - mask).expand_as(truth).bool()
+    mse = float(((completed - truth)[hole] ** 2).mean())
+    agreement = None
+    if labels is not None and extractor.task == "classes":
+        with torch.no_grad():
+            agreement = float((extractor.net(to_uint8(completed)).argmax(1) == labels).float().mean())
+    return {"hole_mse": mse, "hole_psnr_db": 10 * math.log10(4.0 / mse) if mse > 0 else None,  # peak-to-peak 2
+            "known_max_abs_error": float((completed - truth)[~hole].abs().max()),
+            "label_agreement": agreement, "quality_vs_train": quality_metrics(completed, data.train, extractor)}
+
+
+@register_probe("steering", "post-hoc steering without retraining: inpainting with the unconditional denoiser "
+                            "(RePaint) vs the GAN's latent optimisation; quality of the completion, time per sample")
+def run_steering(ctx) -> None:
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.set_verbosity_error()
+    s, device, seed = ctx.config.steering, torch.device(ctx.config.device), ctx.config.seed
+    section = ctx.section("steering", {"complete": False})
+    ctx.plan(4, 4 if section.get("complete") else 0)
+    if section.get("complete"):
+        return
+    data = control_data(s.data_dir, s.resolution, seed)
+    extractor, extractor_s = domain_classifier(data, seed, s.extractor_epochs)
+    n = min(s.images, len(data.held_out))
+    truth = data.held_out[:n].to(device)
+    labels = data.held_out_labels[:n] if data.held_out_labels is not None else None
+    mask = known_mask(s.mask, data.resolution)
+    known = truth * mask.to(device)  # what every method sees: the hole is zeroed, never read
+    section.update(data=data.summary(), classifier=classifier_record(extractor, extractor_s, data), rows=[],
+                   mask={"kind": s.mask, "hidden_fraction": float(1 - mask.mean())}, images=n, models={})
+    with torch.no_grad():
+        truth_agreement = (float((extractor.net(to_uint8(truth.cpu())).argmax(1) == labels).float().mean())
+                           if labels is not None and extractor.task == "classes" else None)
+    section["label_agreement_of_truth"] = truth_agreement  # the ceiling for label_agreement
+
+    def record(method, architecture, completed, ms, **extra):
+        row = {"method": method, "architecture": architecture, "latency_ms_per_sample": ms, "samples": n, **extra,
+               **completion_metrics(completed, truth, labels, mask, extractor, data)}
+        section["rows"].append(row)
+        ctx.save()
+        ctx.advance(f"steering {method}")
+
+    mean_image = data.train.mean(0, keepdim=True).to(device)
+    record("mean_fill", None, mask.to(device) * known + (1 - mask.to(device)) * mean_image, 0.0, forwards_per_sample=0)
+
+    unet_ref = reference_model("diffusion", data, s.reference("diffusion"), seed, device, ctx.check_budget)
+    section["models"]["diffusion"] = unet_ref.record()
+    for method, r in (("repaint", s.jump_n_sample), ("replace", 1)):
+        ctx.check_budget()
+        (completed, forwards), ms = timed(
+            lambda: repaint(unet_ref.model, known, mask, s.nfe, s.jump_length, r, seed, s.repaint_eta), n, device,
+            warmup=lambda: repaint(unet_ref.model, known[:2], mask, 2, 1, 1, seed))
+        record(method, "diffusion", completed, ms, nfe=s.nfe, jump_length=s.jump_length, jump_n_sample=r,
+               forwards_per_sample=forwards, eta=s.repaint_eta, sampler="RePaintScheduler (diffusers)")
+
+    ctx.check_budget()
+    gan_ref = reference_model("gan", data, s.reference("gan"), seed, device, ctx.check_budget)
+    section["models"]["gan"] = gan_ref.record()
+    (completed, fit), ms = timed(
+        lambda: gan_latent_inpaint(gan_ref.model, known, mask, s.gan_optimisation_steps, s.gan_optimisation_lr, seed),
+        n, device, warmup=lambda: gan_latent_inpaint(gan_ref.model, known[:2], mask, 1, s.gan_optimisation_lr))
+    record("latent_optimisation", "gan", completed, ms, optimisation_steps=s.gan_optimisation_steps,
+           forwards_per_sample=s.gan_optimisation_steps + 1, backwards_per_sample=s.gan_optimisation_steps,
+           known_region_fit_mse=fit)
+    section["complete"] = True
+    ctx.save()
