@@ -138,9 +138,6 @@ def measure_diffusion(unet, cfg: CondDenoiserConfig, labels, scale: float, nfe: 
 @register_probe("conditioning", "class-conditional GAN (projection D) and diffusion (classifier-free guidance): "
                                 "conditional accuracy, per-class quality and diversity, guidance scale and cost")
 def run_conditioning(ctx) -> None:
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()
     s, device, seed = ctx.config.conditioning, torch.device(ctx.config.device), ctx.config.seed
     data = control_data(s.data_dir, s.resolution, seed)
     section = ctx.section("conditioning", {"complete": False})

@@ -50,9 +50,6 @@ def measure_denoiser(unet, scheduler_fn, nfe: int, n: int, data, extractor, seed
 @register_probe("hybrid", "progressive distillation of the reference denoiser to 1-4 steps: quality against NFE "
                           "for teacher, student and GAN on the same data, and the distillation's training cost")
 def run_hybrid(ctx) -> None:
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()
     s, device, seed = ctx.config.hybrid, torch.device(ctx.config.device), ctx.config.seed
     section = ctx.section("hybrid", {"complete": False})
     total = len(s.teacher_nfes) + len(s.student_nfes) + 1

@@ -158,9 +158,6 @@ def measure(work: Workload, batch: int, nfe: int, settings, ctx, flops: float, m
 @register_probe("inference", "latency per NFE, throughput, peak memory and FLOP/s of reference "
                              "GANs and denoisers")
 def run_inference(ctx) -> None:
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()  # "cast with .to()" advice is for pretrained weights
     settings, device = ctx.config.inference, torch.device(ctx.config.device)
     tasks = plan(settings, ctx.config.dtypes)
     ctx.plan(len(tasks), sum(t in ctx.done_keys for t in tasks))

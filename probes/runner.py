@@ -88,8 +88,12 @@ def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
                show_progress: bool | None = None) -> dict:
     """Run every probe in `config.probes`; return the results dict also written to `out_path`."""
     import torch
+    from diffusers.utils import logging as diffusers_logging
 
     from probes.device import environment
+
+    # diffusers' "cast with .to()" advice is for pretrained weights; the probes build fresh ones
+    diffusers_logging.set_verbosity_error()
 
     device = torch.device(config.device)
     env = environment(device, config.dtypes, config.seed)

@@ -115,9 +115,6 @@ def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, labels, mas
 @register_probe("steering", "post-hoc steering without retraining: inpainting with the unconditional denoiser "
                             "(RePaint) vs the GAN's latent optimisation; quality of the completion, time per sample")
 def run_steering(ctx) -> None:
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()
     s, device, seed = ctx.config.steering, torch.device(ctx.config.device), ctx.config.seed
     section = ctx.section("steering", {"complete": False})
     ctx.plan(4, 4 if section.get("complete") else 0)

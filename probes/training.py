@@ -207,9 +207,6 @@ def load_data(settings, seed: int) -> ImageData:
 @register_probe("training", "training stability, learning curves, mode coverage and data needs "
                             "of reference GANs and denoisers, with torch-fidelity metrics")
 def run_training(ctx) -> None:
-    from diffusers.utils import logging as diffusers_logging
-
-    diffusers_logging.set_verbosity_error()
     settings, device = ctx.config.training, torch.device(ctx.config.device)
     data = load_data(settings, ctx.config.seed)
     section = ctx.section("training", {"data": data.summary(), "runs": []})
