@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn.functional as F
 
+from probes.training import optimise
 from probes.control_settings import CONDITIONING_PRESETS, ConditioningSettings, conditioning_settings
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, timed,
                                    train_steps)
@@ -52,13 +53,9 @@ def train_cond_gan(data: ImageData, s: ConditioningSettings, seed: int, device, 
         z = torch.randn(len(real), cfg.gan.z_dim, device=device)
         fake_labels = label_pool[torch.randint(len(label_pool), (len(real),), device=device)]
         d_loss = d_hinge_loss(d(real, labels), d(g(z, fake_labels).detach(), fake_labels))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
+        optimise(opt_d, d_loss)
         g_loss = g_hinge_loss(d(g(z, fake_labels), fake_labels))
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        opt_g.step()
+        optimise(opt_g, g_loss)
         return g_loss.item()
 
     train_s = train_steps(step, data.train, data.train_labels, s.gan_steps, s.batch, seed, device, check_budget)
@@ -80,9 +77,7 @@ def train_cond_diffusion(data: ImageData, s: ConditioningSettings, seed: int, de
         t = torch.randint(0, noise.config.num_train_timesteps, (len(real),), device=device)
         pred = unet(noise.add_noise(real, eps, t), t, class_labels=drop_labels(labels, cfg, gen), return_dict=False)[0]
         loss = F.mse_loss(pred, eps)  # epsilon objective (Ho et al. 2020), as the reference denoiser
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        optimise(opt, loss)
         return loss.item()
 
     train_s = train_steps(step, data.train, data.train_labels, s.diffusion_steps, s.batch, seed, device, check_budget)

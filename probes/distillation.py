@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import torch
 
+from probes.training import optimise
 from probes.control_models import clipped_ddim
 from probes.sampling import NUM_TRAIN_TIMESTEPS, make_scheduler
 
@@ -137,9 +138,7 @@ def progressive_distill(teacher, images: torch.Tensor, teacher_nfe: int, student
             weight = torch.clamp(a_t ** 2 / s_t ** 2, min=1.0)  # truncated SNR (paper eq. 10)
             x_hat = to_x(student(z, t, return_dict=False)[0], z, t, student_prediction, sched)
             loss = (weight * (x_hat - target) ** 2).mean()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            optimise(opt, loss)
         final_loss = float(loss.detach()) if loss is not None else None  # on CUDA: waits for the stage
         stages.append(Stage(nfe, student.eval().requires_grad_(False), time.perf_counter() - start,
                             steps_per_stage, steps_per_stage * batch, 2 * steps_per_stage * batch, final_loss))

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import torch
 
+from probes.training import optimise
 from probes.control_settings import MASKS, STEERING_PRESETS, SteeringSettings, steering_settings
 from probes.control_models import (ReferenceSpec, classifier_record, control_data, domain_classifier,
                                    reference_model, timed)
@@ -89,9 +90,7 @@ def gan_latent_inpaint(generator, known: torch.Tensor, mask: torch.Tensor, steps
     area = mask.sum(dim=(1, 2, 3)) * known.shape[1]
     for _ in range(steps):
         per_image = (((generator(z) - known) * mask) ** 2).sum(dim=(1, 2, 3)) / area
-        opt.zero_grad(set_to_none=True)
-        per_image.sum().backward()  # a sum, so each z's step does not depend on the batch size
-        opt.step()
+        optimise(opt, per_image.sum())  # a sum, so each z's step does not depend on the batch size
     with torch.no_grad():
         out = generator(z)
         fit = float(((((out - known) * mask) ** 2).sum(dim=(1, 2, 3)) / area).mean())

@@ -37,6 +37,13 @@ D_EXPLODED_LOSS = 10.0
 CURVE_POINTS = 60  # loss curves are stored downsampled to at most this many points
 
 
+def optimise(optimiser: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    """One gradient step: clear, backpropagate, update (every trainer in the probes does this)."""
+    optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    optimiser.step()
+
+
 def models_for(family: str, settings, channels: int):
     """Fresh networks at the probe's size for one family (the same at every dataset size)."""
     if family == "gan":
@@ -61,13 +68,9 @@ class GANTrainer:
     def step(self, real: torch.Tensor) -> dict:
         z = torch.randn(len(real), self.g.config.z_dim, device=self.device)
         d_loss = d_hinge_loss(self.d(real), self.d(self.g(z).detach()))
-        self.opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_d.step()
+        optimise(self.opt_d, d_loss)
         g_loss = g_hinge_loss(self.d(self.g(z)))
-        self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.opt_g.step()
+        optimise(self.opt_g, g_loss)
         return {"d": d_loss.item(), "g": g_loss.item()}
 
     @torch.no_grad()
@@ -93,9 +96,7 @@ class DiffusionTrainer:
         eps = torch.randn_like(real)
         t = torch.randint(0, self.noise.config.num_train_timesteps, (len(real),), device=self.device)
         loss = F.mse_loss(self.unet(self.noise.add_noise(real, eps, t), t, return_dict=False)[0], eps)
-        self.opt.zero_grad(set_to_none=True)
-        loss.backward()
-        self.opt.step()
+        optimise(self.opt, loss)
         return {"mse": loss.item()}
 
     @torch.no_grad()

@@ -50,3 +50,19 @@ def make_synthetic_rows(overhead_ms, rate, noise=0.0, dtype="fp32", seed=0):
 @pytest.fixture
 def synthetic_rows():
     return make_synthetic_rows
+
+
+def run_probe_in_memory(run, section: str, settings, directory):
+    """Run one probe function on `settings` outside the runner, saving to a file in `directory`
+    as the runner does, and return the results dict it built."""
+    from types import SimpleNamespace
+
+    from probes.results import write_probe_results
+    from probes.runner import ProbeContext
+
+    results: dict = {}
+    path = directory / "probe-results.json"
+    ctx = ProbeContext(SimpleNamespace(device="cpu", seed=0, **{section: settings}), set(), results,
+                       lambda: write_probe_results(path, results))
+    run(ctx)
+    return results

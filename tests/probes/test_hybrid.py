@@ -1,10 +1,11 @@
 """The hybrid probe: a 1–4 step student is distilled and measured against its teacher and the GAN."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import pytest
 import torch
+
+from tests.probes.conftest import run_probe_in_memory
 
 pytest.importorskip("torch_fidelity")
 
@@ -14,8 +15,6 @@ from probes.distillation import (_Schedule, grid, progressive_distill, student_s
                                  two_step_target)
 from probes.hybrid import HybridSettings, hybrid_settings, run_hybrid  # noqa: E402
 from probes.ref_diffusion import Denoiser  # noqa: E402
-from probes.results import write_probe_results  # noqa: E402
-from probes.runner import ProbeContext  # noqa: E402
 from probes.sampling import count_forwards, sample  # noqa: E402
 
 # Reference models as test_steering's (one training per pytest process); teacher 4 -> 2 -> 1.
@@ -25,12 +24,7 @@ TINY = HybridSettings(resolution=16, gan_steps=100, diffusion_steps=100, teacher
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
-    results = {}
-    path = tmp_path_factory.mktemp("hybrid") / "probe-results.json"
-    ctx = ProbeContext(SimpleNamespace(device="cpu", seed=0, hybrid=TINY), set(), results,
-                       lambda: write_probe_results(path, results))
-    run_hybrid(ctx)
-    return results
+    return run_probe_in_memory(run_hybrid, "hybrid", TINY, tmp_path_factory.mktemp("hybrid"))
 
 
 def test_student_is_measured_against_its_teacher_and_the_gan(measured):

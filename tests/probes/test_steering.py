@@ -1,18 +1,17 @@
 """The steering probe: inpainting keeps the known region, fills the hole, and is measured per method."""
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import pytest
 import torch
+
+from tests.probes.conftest import run_probe_in_memory
 
 pytest.importorskip("torch_fidelity")
 
 from probes.control_summary import steering_evidence  # noqa: E402
 from probes.ref_diffusion import DenoiserConfig, build_denoiser  # noqa: E402
 from probes.ref_gan import GANConfig, Generator  # noqa: E402
-from probes.results import write_probe_results  # noqa: E402
-from probes.runner import ProbeContext  # noqa: E402
 from probes.steering import (MASKS, SteeringSettings, gan_latent_inpaint, known_mask, repaint,  # noqa: E402
                              run_steering)
 
@@ -23,12 +22,7 @@ TINY = SteeringSettings(resolution=16, gan_steps=100, diffusion_steps=100, image
 
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
-    results = {}
-    path = tmp_path_factory.mktemp("steer") / "probe-results.json"
-    ctx = ProbeContext(SimpleNamespace(device="cpu", seed=0, steering=TINY), set(), results,
-                       lambda: write_probe_results(path, results))
-    run_steering(ctx)
-    return results
+    return run_probe_in_memory(run_steering, "steering", TINY, tmp_path_factory.mktemp("steer"))
 
 
 @pytest.fixture(scope="module")
