@@ -8,6 +8,7 @@ by the catalog's peak ratio, or keeps the catalog assumption, and says which. To
 """
 from __future__ import annotations
 
+from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from probes.cost_model import device_profile
 from probes.training_summary import training_evidence
 from reports.probe_view import ProbeSet
@@ -47,21 +48,40 @@ def choose(sets: list[ProbeSet], serving: str) -> tuple[ProbeSet | None, bool]:
 
 
 def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
+    """What the decision reads from probe results, or None when they hold nothing it uses.
+
+    The cost model comes from the file chosen for the serving hardware (`choose`). Training,
+    conditioning, steering and hybrid measurements describe the families, not the serving
+    device, so each comes from the chosen file when it has that section, else the first that does.
+    """
     chosen, exact = choose(sets, serving)
-    if chosen is None:
+    ordered = [chosen, *sets] if chosen else list(sets)
+    found = {name: next(((e, s) for s in ordered if (e := extract(s.results))), (None, None))
+             for name, extract in SECTIONS.items()}
+    if chosen is None and not any(e for e, _ in found.values()):
         return None
     notes = []
-    if len(sets) > 1:
+    if len(sets) > 1 and chosen is not None:
         notes.append(f"of {len(sets)} probe results the decision uses {chosen.label}"
                      + (" (measured on the serving hardware)" if exact else
                         " (none was measured on the serving hardware)"))
-    if not chosen.results.get("complete"):
-        notes.append(f"probe results {chosen.source} are partial (complete: false); "
-                     "`genarch probe --resume` finishes them")
-    # Training behaviour does not depend on the serving device: the first file that has it.
-    training = next((t for t in (training_evidence(s.results) for s in [chosen, *sets]) if t), None)
-    return {"device_profile": device_profile(chosen.results), "notes": notes,
-            "probe_results": chosen.source, "training": training}
+    if chosen is None:
+        notes.append("no probe results hold a cost model (`genarch probe --only inference` measures one): "
+                     "latency and cost use the catalog's assumptions")
+    used_sets = [s for s in [chosen, *(s for _, s in found.values())] if s is not None]
+    for i, s in enumerate(used_sets):
+        if not any(s is t for t in used_sets[:i]) and not s.results.get("complete"):
+            notes.append(f"probe results {s.source} are partial (complete: false); "
+                         "`genarch probe --resume` finishes them")
+    used = chosen or next(s for _, s in found.values() if s is not None)
+    return {"device_profile": device_profile(chosen.results) if chosen else None, "notes": notes,
+            "probe_results": used.source,
+            **{name: e and {**e, "file": s.source} for name, (e, s) in found.items()}}
+
+
+# Sections that describe the families rather than the serving device: evidence key -> extractor.
+SECTIONS = {"training": training_evidence, "conditioning": conditioning_evidence,
+            "steering": steering_evidence, "hybrid": hybrid_evidence}
 
 
 def analyse(answers: dict, sets: list[ProbeSet] | None = None) -> dict:

@@ -25,7 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--probe-results", metavar="FILE", nargs="+",
                         help="probe-results.json from `genarch probe` (one or more machines): the one "
                         "measured on the serving hardware gives the cost model; training results "
-                        "give measured stability, mode coverage and data needs")
+                        "give measured stability, mode coverage and data needs; conditioning and "
+                        "steering results, measured controllability; hybrid results, the distilled "
+                        "student's steps, quality and distillation cost")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 

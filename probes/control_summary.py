@@ -25,6 +25,12 @@ def _complete(results: dict, name: str) -> dict | None:
     return section
 
 
+def _where(results: dict, section: dict) -> str:
+    """'digits (...) on AMD EPYC ...': the data and the device, for the reason text."""
+    data = (section.get("data") or {}).get("name", "probe data")
+    return f"{data} on {(results.get('environment') or {}).get('device_name') or section.get('device') or 'this machine'}"
+
+
 def _quality(row: dict) -> dict:
     q = row.get("quality") or {}
     return {k: q.get(k) for k in ("fid", "kid", "precision", "recall")}
@@ -47,7 +53,8 @@ def conditioning_evidence(results: dict) -> dict | None:
                 "latency_ms_per_sample": row.get("latency_ms_per_sample"),
                 "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}
 
-    out: dict = {"source": "probe-results.json: conditioning (domain classifier on class-conditional samples)"}
+    out: dict = {"source": "probe-results.json: conditioning (domain classifier on class-conditional samples)",
+                 "where": _where(results, section)}
     gan = [r for r in section["rows"] if r["architecture"] == "gan"]
     if gan:
         out["gan"] = common(gan[0])
@@ -87,7 +94,7 @@ def steering_evidence(results: dict) -> dict | None:
     return {"diffusion": pick(by_method.get("repaint")), "diffusion_without_resampling": pick(by_method.get("replace")),
             "gan": pick(by_method.get("latent_optimisation")), "baseline": pick(by_method.get("mean_fill")),
             "label_agreement_of_truth": section.get("label_agreement_of_truth"),
-            "mask": (section.get("mask") or {}).get("kind"),
+            "mask": (section.get("mask") or {}).get("kind"), "where": _where(results, section),
             "source": "probe-results.json: steering (inpainting of held-out images, no retraining)"}
 
 
@@ -118,10 +125,12 @@ def hybrid_evidence(results: dict) -> dict | None:
         if student["latency_ms_per_sample"] else None,
         "quality_ratio": student["quality"]["fid"] / teacher_fid if teacher_fid else None,
         "meets_tolerance": bool(within), "tolerance": STUDENT_FID_TOLERANCE,
+        "student_recall": student["quality"].get("recall"), "teacher_recall": teacher["quality"].get("recall"),
         "distillation_train_s": distillation.get("train_s"),
+        "distillation_share_of_teacher_train_s": distillation.get("share_of_teacher_train_s"),
         "teacher_train_s": (section.get("teacher") or {}).get("train_s"),
         "gan_fid": gan["quality"]["fid"] if gan else None,
         "gan_latency_ms_per_sample": gan["latency_ms_per_sample"] if gan else None,
-        "device": section.get("device"),
+        "device": section.get("device"), "where": _where(results, section),
         "source": "probe-results.json: hybrid (progressive distillation of the reference denoiser)",
     }

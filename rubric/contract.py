@@ -22,7 +22,9 @@ Schema (schema_version 1); every key below is always present:
   notes                 [str]
   evidence              {probe_results: path or null, device_profile: the measured cost model
                         used (device_name, effective_flop_per_s, …) or null, training: measured
-                        stability, mode coverage and data needs per family, or null}
+                        stability, mode coverage and data needs per family, or null;
+                        conditioning, steering, hybrid: the controllability probes' measurements
+                        (probes.control_summary), or null; each measured section names its `file`}
   answers               the validated answers, defaults filled in
 """
 from __future__ import annotations
@@ -102,6 +104,9 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
         "notes": list(decision.notes),
         "evidence": {"probe_results": decision.evidence.get("probe_results"),
                      "device_profile": decision.evidence.get("device_profile"),
-                     "training": decision.evidence.get("training")},
+                     "training": decision.evidence.get("training"),
+                     "conditioning": decision.evidence.get("conditioning"),
+                     "steering": decision.evidence.get("steering"),
+                     "hybrid": decision.evidence.get("hybrid")},
         "answers": dict(answers),
     }

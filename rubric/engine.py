@@ -107,13 +107,16 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     `evidence` holds measurements from probes, as plain data: `device_profile` (see
     probes.cost_model.device_profile) replaces the catalog's assumed efficiency; `training`
     (probes.training_summary.training_evidence) blends measured stability, mode coverage and
-    data needs into those criteria. `weights`
+    data needs into those criteria; `conditioning` and `steering` (probes.control_summary)
+    blend measured class-conditional accuracy and inpainting into the conditioning criterion;
+    `hybrid` sets the distilled variants' step counts and distillation cost and blends the
+    student's measured quality into the hybrid's fidelity and diversity. `weights`
     overrides the weights derived from the answers (used by tests and sensitivity analysis).
     """
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
     evidence = evidence or {}
-    estimates = estimate_all(answers, knowledge, evidence.get("device_profile"))
+    estimates = estimate_all(answers, knowledge, evidence.get("device_profile"), evidence.get("hybrid"))
     weights = weights or derive_weights(answers, criteria)
 
     # Whether a custom pipeline earns its complexity depends on the standard families meeting

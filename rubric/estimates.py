@@ -140,8 +140,9 @@ def choose_variant(family: Family, conditioning: list[str], resolution: int) -> 
     return max(family.variants, key=lambda v: (len(wanted & set(v.supports)), resolution <= v.max_resolution))
 
 
-def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, knowledge: Knowledge) -> tuple[float, float]:
-    """(milliseconds for a batch of samples, FLOPs per sample)."""
+def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, knowledge: Knowledge,
+               nfe: int) -> tuple[float, float]:
+    """(milliseconds for a batch of samples, FLOPs per sample) at `nfe` denoiser calls."""
     arch = knowledge.architectures
     resolution = answers["resolution"]
     guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
@@ -149,10 +150,10 @@ def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, kno
     adapter = arch[variant.adapter_for_spatial] if (
         variant.adapter_for_spatial and "spatial" in answers["conditioning"]) else None
     denoiser = arch[variant.denoiser]
-    total = variant.nfe * _call_ms(denoiser, resolution, batch, cfg, dm, knowledge, adapter)
+    total = nfe * _call_ms(denoiser, resolution, batch, cfg, dm, knowledge, adapter)
     flops = 0.0
     if denoiser.flops_per_forward is not None:
-        flops = variant.nfe * cfg * (architecture_flops(denoiser, resolution)
+        flops = nfe * cfg * (architecture_flops(denoiser, resolution)
                                      + (architecture_flops(adapter, resolution) if adapter else 0.0))
     for role in ("decoder", "encoder"):
         name = getattr(variant, role)
@@ -162,8 +163,11 @@ def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, kno
     return total, flops
 
 
-def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, target_gpu: str) -> tuple[float, list[str]]:
-    """Projected GPU-hours on `target_gpu` at the asked resolution, and the sources used."""
+def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, target_gpu: str,
+                    hybrid: dict | None = None) -> tuple[float, list[str]]:
+    """Projected GPU-hours on `target_gpu` at the asked resolution, and the sources used. A
+    distillation cost that the catalog assumes as a fraction of the teacher's is blended with
+    the hybrid probe's measured share (a published GPU-hour figure is kept as it is)."""
     devices = knowledge.devices
 
     def scaled(cost) -> float:
@@ -184,17 +188,54 @@ def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, targe
         return own(variant)
     teacher_hours, sources = own(knowledge.variants[variant.teacher])
     distill = variant.training["distillation"]
-    extra = scaled(distill) if distill.gpu_hours is not None else teacher_hours * distill.fraction_of_teacher
-    return teacher_hours + extra, sources + [distill.source]
+    if distill.gpu_hours is not None:
+        return teacher_hours + scaled(distill), sources + [distill.source]
+    fraction, sources = distill.fraction_of_teacher, sources + [distill.source]
+    measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
+    if measured is not None:
+        w = knowledge.evidence_weight
+        fraction = (1 - w) * fraction + w * measured
+        sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
+                       f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
+                       f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
+    return teacher_hours + teacher_hours * fraction, sources
 
 
-def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel) -> Estimate:
+def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> tuple[int, str | None]:
+    """Denoiser calls per sample for a distilled variant, from the hybrid probe when it ran.
+
+    A student that kept its teacher's quality (probes.control_summary's tolerance) at n steps
+    moves the catalog's step count toward n: the geometric mean weighted by the rubric's
+    evidence weight, rounded, kept inside the variant's published range (a 16 px probe informs
+    but does not overrule a production recipe). With no student inside the tolerance, the
+    range's upper end. Returns (nfe, the sentence that says why, or None without evidence)."""
+    if hybrid is None or variant.teacher is None:
+        return variant.nfe, None
+    low, high = variant.nfe_range or (1, variant.nfe)
+    measured = f"{hybrid['student_nfe']}-step student FID {hybrid['student_fid']:.3g}, its {hybrid['teacher_nfe']}-step " \
+               f"teacher's {hybrid['teacher_fid']:.3g}"
+    where = f"{hybrid['source']} on {hybrid.get('where', 'probe data')}"
+    if not hybrid.get("meets_tolerance"):
+        return high, (f"{high} network evaluations per sample, the top of the published range: no measured student "
+                      f"stayed within {hybrid['tolerance']:g}× its teacher's FID (best: {measured}; {where})")
+    w = knowledge.evidence_weight
+    nfe = min(high, max(low, round(variant.nfe ** (1 - w) * hybrid["student_nfe"] ** w)))
+    speed = f", {hybrid['speedup']:.1f}× faster than the teacher as measured" if hybrid.get("speedup") else ""
+    return nfe, (f"{nfe} network evaluations per sample: the catalog's {variant.nfe} moved toward the measured "
+                 f"{hybrid['student_nfe']} (geometric mean, evidence weight {w:g}; published range {low}–{high}); "
+                 f"measured: {measured}, within {hybrid['tolerance']:g}×{speed} ({where})")
+
+
+def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel,
+             hybrid: dict | None = None) -> Estimate:
+    """`hybrid`: probes.control_summary.hybrid_evidence(...), for distilled variants."""
     hw = knowledge.hardware_assumptions
     fa = knowledge.family_assumptions
     variant = choose_variant(family, answers["conditioning"], answers["resolution"])
-    latency_ms, flops = _sample_ms(variant, answers, 1, dm, knowledge)
+    nfe, nfe_reason = student_nfe(variant, hybrid, knowledge)
+    latency_ms, flops = _sample_ms(variant, answers, 1, dm, knowledge, nfe)
     serving_batch = hw["serving_batch_for_cost"]["value"]
-    batch_ms, _ = _sample_ms(variant, answers, serving_batch, dm, knowledge)
+    batch_ms, _ = _sample_ms(variant, answers, serving_batch, dm, knowledge, nfe)
     usd_per_1k = batch_ms / serving_batch / 1e3 / 3600 * answers["gpu_hourly_usd"] * 1000
     floor = hw["always_on_instances"]["value"] * hw["hours_per_month"]["value"] * answers["gpu_hourly_usd"]
     monthly = max(usd_per_1k * answers["samples_per_month"] / 1000, floor)
@@ -202,7 +243,7 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     target_gpu = answers["serving_hardware"]
     if dm.device.kind == "cpu":
         target_gpu = fa["training_hardware_when_serving_on_cpu"]["value"]
-    hours, training_sources = _training_hours(variant, answers, knowledge, target_gpu)
+    hours, training_sources = _training_hours(variant, answers, knowledge, target_gpu, hybrid)
     restarts = 1.0
     if family.id == "gan":
         restarts = fa["restart_factor_by_gan_experience"]["value"][answers["team_gan_experience"]]
@@ -216,8 +257,8 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
         interval = (latency_ms * (1 - dm.relative_band), latency_ms * (1 + dm.relative_band))
     assumptions = [
         f"variant: {variant.name}",
-        f"{variant.nfe} network evaluations per sample" + (
-            f" (typical range {variant.nfe_range[0]}–{variant.nfe_range[1]})" if variant.nfe_range else ""),
+        nfe_reason or (f"{variant.nfe} network evaluations per sample" + (
+            f" (typical range {variant.nfe_range[0]}–{variant.nfe_range[1]})" if variant.nfe_range else "")),
         "classifier-free guidance doubles each evaluation's FLOPs" if guided else "no classifier-free guidance",
         dm.note,
         f"latency at batch 1; cost at batch {serving_batch}, at least {hw['always_on_instances']['value']} "
@@ -234,8 +275,11 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
         figures.append(Figure("achievable fraction of peak", fraction[dm.device.kind], "", fraction["source"]))
     figures += [Figure("training cost anchor", round(hours, 1), "GPU-hours", "; ".join(training_sources)),
                 Figure("data needs", data["images_for_good_quality"], "images", family.data["source"])]
+    if nfe_reason:
+        figures.append(Figure("distilled student steps", hybrid["student_nfe"], "NFE",
+                              f"measured: {hybrid['source']} on {hybrid.get('where', 'probe data')}"))
     return Estimate(
-        family=family.id, variant=variant, nfe=variant.nfe, cfg=guided, flops_per_sample=flops,
+        family=family.id, variant=variant, nfe=nfe, cfg=guided, flops_per_sample=flops,
         latency_ms_per_sample=latency_ms, usd_per_1k_samples=usd_per_1k, monthly_usd=monthly,
         training_gpu_hours=hours, weeks_to_production=weeks,
         images_for_good_quality=data["images_for_good_quality"], minimum_images=data["minimum_images"],
@@ -243,6 +287,7 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     )
 
 
-def estimate_all(answers: dict, knowledge: Knowledge, measured: dict | None = None) -> dict[str, Estimate]:
+def estimate_all(answers: dict, knowledge: Knowledge, measured: dict | None = None,
+                 hybrid: dict | None = None) -> dict[str, Estimate]:
     dm = device_model(knowledge, answers["serving_hardware"], measured)
-    return {key: estimate(family, answers, knowledge, dm) for key, family in knowledge.families.items()}
+    return {key: estimate(family, answers, knowledge, dm, hybrid) for key, family in knowledge.families.items()}

@@ -49,9 +49,9 @@ def _blend(ctx: Context, prior: float, measured: float) -> float:
 
 
 def _probe_figure(ctx: Context, name: str, value, unit: str = "") -> Figure:
-    where = (ctx.evidence.get("training") or {}).get("where", "probe data")
-    return Figure(name, value, unit, f"measured: genarch probe (training) on {where}, "
-                                     f"{ctx.evidence.get('probe_results')}")
+    training = ctx.evidence.get("training") or {}
+    return Figure(name, value, unit, f"measured: genarch probe (training) on {training.get('where', 'probe data')}, "
+                                     f"{training.get('file') or ctx.evidence.get('probe_results')}")
 
 
 def curve(ratio: float, params: dict) -> float:
@@ -100,17 +100,84 @@ def ratio_to_limit(c: Criterion, ctx: Context) -> Assessment:
     return Assessment(curve(r, ctx.knowledge.curves["against_best"]), text)
 
 
+def _clip01(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _control_figure(ctx: Context, section: str, name: str, value, unit: str = "") -> Figure:
+    evidence = ctx.evidence.get(section) or {}
+    return Figure(name, value, unit, f"measured: {evidence.get('source')} on {evidence.get('where', 'probe data')}, "
+                                     f"{evidence.get('file') or ctx.evidence.get('probe_results')}")
+
+
+def _measured_class_support(ctx: Context) -> tuple[float, str, Figure] | None:
+    """Class conditioning measured by the conditioning probe: conditional accuracy placed
+    between chance (0) and the domain classifier's accuracy on real images (1)."""
+    m = (ctx.evidence.get("conditioning") or {}).get(ctx.family.id)
+    if not m or m.get("chance_accuracy") is None or not m.get("classifier_ceiling"):
+        return None
+    chance, ceiling, acc = m["chance_accuracy"], m["classifier_ceiling"], m["conditional_accuracy"]
+    support = _clip01((acc - chance) / (ceiling - chance)) if ceiling > chance else 0.0
+    how = f" at guidance {m['guidance_scale']:g}" if m.get("guidance_scale") is not None else ""
+    text = (f"class measured: conditional accuracy {acc:.2f}{how} (chance {chance:.2f}, "
+            f"classifier on real images {ceiling:.2f}) -> {support:.2f}")
+    if m.get("worst_class"):
+        text += f", weakest class {m['worst_class']['class']} at {m['worst_class']['accuracy']:.2f}"
+    if m.get("guidance_cost_ratio"):
+        text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
+    return support, text, _control_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share")
+
+
+def _measured_editing_support(ctx: Context) -> tuple[float, str, Figure] | None:
+    """Post-hoc editing measured by the steering probe (inpainting without retraining): how much
+    of the gap from a mean-filled hole to the uncut truth the completion closes, read by the
+    domain classifier; by hole error against the mean fill when the data has no labels."""
+    steering = ctx.evidence.get("steering") or {}
+    m, floor = steering.get(ctx.family.id), steering.get("baseline")
+    if not m or not floor:
+        return None
+    truth = steering.get("label_agreement_of_truth")
+    if None not in (m.get("label_agreement"), floor.get("label_agreement"), truth) and truth > floor["label_agreement"]:
+        support = _clip01((m["label_agreement"] - floor["label_agreement"]) / (truth - floor["label_agreement"]))
+        basis = (f"completions keep the class {m['label_agreement']:.2f} (mean fill {floor['label_agreement']:.2f}, "
+                 f"uncut truth {truth:.2f})")
+        figure = _control_figure(ctx, "steering", f"{m['method']} label agreement", round(m["label_agreement"], 3), "share")
+    elif m.get("hole_mse") is not None and floor.get("hole_mse"):
+        support = _clip01(1.0 - m["hole_mse"] / floor["hole_mse"])
+        basis = f"hole MSE {m['hole_mse']:.3g} against mean fill {floor['hole_mse']:.3g}"
+        figure = _control_figure(ctx, "steering", f"{m['method']} hole MSE", round(m["hole_mse"], 4), "(data units)²")
+    else:
+        return None
+    method = m["method"].replace("_", " ")
+    ms = f", {m['latency_ms_per_sample']:.3g} ms per image" if m.get("latency_ms_per_sample") is not None else ""
+    return support, f"editing measured ({method}): {basis}{ms} -> {support:.2f}", figure
+
+
+MEASURED_SUPPORT = {"class": _measured_class_support, "editing": _measured_editing_support}
+
+
 def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
-    """Half the weakest requested kind, half the mean: every requested kind must be served."""
-    support = ctx.family.conditioning_support
+    """Half the weakest requested kind, half the mean: every requested kind must be served.
+    A kind the controllability probes measured for this family blends prior and measurement."""
     wanted = ctx.answers["conditioning"]
-    scores = [support[kind] for kind in wanted]
+    support = {kind: ctx.family.conditioning_support[kind] for kind in wanted}
+    figures = [Figure("conditioning support (published)", dict(support), "score 0–1", ctx.family.conditioning_source)]
+    measured_texts = []
+    for kind in wanted:
+        measure = MEASURED_SUPPORT.get(kind)
+        found = measure(ctx) if measure else None
+        if found:
+            value, text, figure = found
+            support[kind] = _blend(ctx, support[kind], value)
+            measured_texts.append(text)
+            figures.append(figure)
+    scores = list(support.values())
     utility = 0.5 * min(scores) + 0.5 * sum(scores) / len(scores)
     parts = ", ".join(f"{kind} {support[kind]:.2f}" for kind in wanted)
-    figure = Figure("conditioning support", dict(zip(wanted, scores)), "score 0–1", ctx.family.conditioning_source)
+    text = f"support for {parts}" + "".join(f"; {t}" for t in measured_texts)
     threshold = ctx.knowledge.gate_threshold
     weakest = min(wanted, key=lambda kind: support[kind])
-    return Assessment(utility, f"support for {parts}", (figure,), threshold - support[weakest],
+    return Assessment(utility, text, tuple(figures), threshold - support[weakest],
                       f"{ctx.family.id}: {weakest} conditioning support {support[weakest]:.2f} < {threshold:g}")
 
 
@@ -168,9 +235,38 @@ def family_score(c: Criterion, ctx: Context) -> Assessment:
                  f"KL to the real histogram {measured['kl_mean']:.2f} -> {m_utility:.2f}")
         utility = _blend(ctx, utility, m_utility)
         figures.append(_probe_figure(ctx, "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
+    distilled = _measured_student(ctx, name)
+    if distilled:
+        m_utility, m_text, figure = distilled
+        text += f"; {m_text} -> {m_utility:.2f}"
+        utility = _blend(ctx, utility, m_utility)
+        figures.append(figure)
     threshold = ctx.knowledge.gate_threshold
     return Assessment(utility, text, tuple(figures), threshold - utility,
                       f"{ctx.family.id}: {name} {utility:.2f} < {threshold:g}")
+
+
+def _measured_student(ctx: Context, name: str) -> tuple[float, str, Figure] | None:
+    """A distilled family's fidelity and diversity from the hybrid probe: the teacher family's
+    published score, scaled by what distillation kept of the teacher's quality on the probe's
+    data (FID ratio for fidelity, recall ratio for diversity; never above the teacher)."""
+    m = ctx.evidence.get("hybrid")
+    teacher_variant = ctx.estimate.variant.teacher
+    if not m or teacher_variant is None:
+        return None
+    teacher = next(f for f in ctx.knowledge.families.values() if any(v.id == teacher_variant for v in f.variants))
+    steps = f"the {m['student_nfe']}-step student"
+    if name == "fidelity" and m.get("student_fid") and m.get("teacher_fid"):
+        kept = min(1.0, m["teacher_fid"] / m["student_fid"])
+        text = (f"measured: {steps}'s FID {m['student_fid']:.3g} against its {m['teacher_nfe']}-step "
+                f"teacher's {m['teacher_fid']:.3g} keeps {kept:.0%} of the teacher's {teacher.fidelity:.2f}")
+        return teacher.fidelity * kept, text, _control_figure(ctx, "hybrid", "student FID", round(m["student_fid"], 3))
+    if name == "diversity" and m.get("student_recall") is not None and m.get("teacher_recall"):
+        kept = min(1.0, m["student_recall"] / m["teacher_recall"])
+        text = (f"measured: {steps}'s recall {m['student_recall']:.2f} against its teacher's "
+                f"{m['teacher_recall']:.2f} keeps {kept:.0%} of the teacher's {teacher.diversity:.2f}")
+        return teacher.diversity * kept, text, _control_figure(ctx, "hybrid", "student recall", round(m["student_recall"], 3))
+    return None
 
 
 def maintenance(c: Criterion, ctx: Context) -> Assessment:
@@ -188,7 +284,7 @@ def maintenance(c: Criterion, ctx: Context) -> Assessment:
     others = [f for f in ctx.standard_meets_all_limits if f != ctx.family.id]
     if others:
         return Assessment(spec["custom_unearned"][key],
-                          f"custom pipeline not earned: {' and '.join(others)} meet every stated limit; {who}", (figure,))
+                          f"custom pipeline not earned: {' and '.join(others)} {'meet' if len(others) > 1 else 'meets'} every stated limit; {who}", (figure,))
     return Assessment(spec["custom"][key], f"custom pipeline; no standard family meets every stated limit; {who}", (figure,))
 
 

@@ -117,3 +117,32 @@ def test_measured_training_moves_stability_diversity_and_data(tmp_path, capsys):
     _with_training(path, gan_divergence=0.0, gan_covered=10.0)
     good_gan = _recommend(capsys, example, "--probe-results", str(path))
     assert reason(good_gan, "gan", "training_stability")["utility"] >= reason(plain, "gan", "training_stability")["utility"]
+
+
+def test_controllability_results_alone_are_evidence(tmp_path, capsys):
+    """A file holding only the controllability sections (no cost model): the decision reads them,
+    names the file, and keeps the catalog for latency and cost."""
+    from tests.rubric.test_control_evidence import conditioning_results, hybrid_results, steering_results
+
+    env = {"device_kind": "cpu", "device_name": "Test CPU", "driver": None, "torch_version": "x",
+           "cpu": "x", "dtypes": ["fp32"], "seed": 0, "genarch_version": "0"}
+    results = new_results(env, {"profile": "test"})
+    for part in (conditioning_results(0.1, {0.0: 0.1, 3.0: 0.8}), steering_results(0.5, 0.9),
+                 hybrid_results({1: 2.5})):
+        results.update({k: v for k, v in part.items() if k != "environment"})
+    results["complete"] = True
+    path = tmp_path / "control.json"
+    write_probe_results(path, results)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("conditioning: [class, editing]\nbinding_constraint: conditioning\nresolution: 64\n")
+    out = _recommend(capsys, str(answers), "--probe-results", str(path))
+    assert out["evidence"]["device_profile"] is None
+    assert {out["evidence"][k]["file"] for k in ("conditioning", "steering", "hybrid")} == {str(path)}
+    assert all(e["basis"] == "catalog" for e in out["estimates"].values())
+    gan = next(r for r in out["ranking"] if r["architecture"] == "gan")
+    assert gan["eliminated"] and "class conditioning support" in gan["elimination_reason"]
+    conditioning = next(r for r in gan["reasons"] if r["criterion"] == "conditioning")
+    assert "conditional accuracy 0.10" in conditioning["text"]
+    assert any(str(path) in f["source"] for f in conditioning["figures"])
+    assert out["estimates"]["hybrid"]["nfe"] == 2  # the LCM student of SD1.5 (4 steps) toward the measured 1
+    assert any("no probe results hold a cost model" in n for n in out["notes"])

@@ -1,0 +1,199 @@
+"""Controllability and hybrid measurements in the decision (issue 6): the conditioning criterion
+blends measured class accuracy and inpainting, and the hybrid's steps, distillation cost,
+fidelity and diversity come from the hybrid probe. Evidence is built from results sections by
+probes.control_summary (torch-free), as `genarch recommend --probe-results` does."""
+from __future__ import annotations
+
+import pytest
+
+from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from rubric import engine, estimates, knowledge
+from rubric.answers import validate
+
+KB = knowledge.load()
+W = KB.evidence_weight
+DATA = {"name": "digits (test)", "classes": 10}
+ENV = {"device_name": "Test CPU"}
+
+
+def _quality(fid: float, recall: float = 0.5) -> dict:
+    return {"fid": fid, "kid": 0.1, "precision": 0.5, "recall": recall}
+
+
+def conditioning_results(gan_acc: float, guided_accs: dict[float, float], ceiling: float = 0.9) -> dict:
+    rows = [{"architecture": "gan", "guidance_scale": None, "conditional_accuracy": gan_acc,
+             "latency_ms_per_sample": 1.0, "forwards_per_sample": 1, "quality": _quality(2.0),
+             "per_class": [{"class": "0", "accuracy": gan_acc, "diversity_ratio": 1.0}]}]
+    rows += [{"architecture": "diffusion", "guidance_scale": g, "conditional_accuracy": a,
+              "latency_ms_per_sample": 10.0 * (2 if g not in (0.0, 1.0) else 1), "quality": _quality(3.0),
+              "per_class": [{"class": "3", "accuracy": a, "diversity_ratio": 0.9}]}
+             for g, a in guided_accs.items()]
+    return {"environment": ENV, "conditioning": {
+        "complete": True, "data": DATA, "rows": rows,
+        "classifier": {"held_out_accuracy": ceiling, "chance_accuracy": 0.1}}}
+
+
+def steering_results(repaint: float, latent: float, floor: float = 0.4, truth: float = 0.9,
+                     labels: bool = True) -> dict:
+    def row(method, arch, agreement, mse):
+        return {"method": method, "architecture": arch, "hole_mse": mse, "hole_psnr_db": 10.0,
+                "label_agreement": agreement if labels else None, "known_max_abs_error": 0.0,
+                "latency_ms_per_sample": 5.0, "forwards_per_sample": 10}
+    return {"environment": ENV, "steering": {
+        "complete": True, "data": DATA, "mask": {"kind": "bottom_half"},
+        "label_agreement_of_truth": truth if labels else None,
+        "rows": [row("mean_fill", None, floor, 0.2), row("repaint", "diffusion", repaint, 0.1),
+                 row("latent_optimisation", "gan", latent, 0.3)]}}
+
+
+def hybrid_results(student_fids: dict[int, float], teacher_fid: float = 2.0, share: float = 1.0,
+                   student_recall: float = 0.4, teacher_recall: float = 0.5) -> dict:
+    rows = [{"architecture": "diffusion", "role": "teacher", "nfe": 8, "latency_ms_per_sample": 8.0,
+             "quality": _quality(teacher_fid, teacher_recall)},
+            {"architecture": "gan", "role": "reference", "nfe": 1, "latency_ms_per_sample": 0.5,
+             "quality": _quality(1.5)}]
+    rows += [{"architecture": "hybrid", "role": "student", "nfe": n, "latency_ms_per_sample": float(n),
+              "quality": _quality(fid, student_recall)} for n, fid in student_fids.items()]
+    return {"environment": ENV, "hybrid": {
+        "complete": True, "data": DATA, "device": "cpu", "rows": rows, "teacher": {"train_s": 40.0},
+        "distillation": {"teacher_nfe": 8, "train_s": 40.0 * share, "share_of_teacher_train_s": share}}}
+
+
+def decide(answers: dict, **sections) -> engine.Decision:
+    evidence = {"probe_results": "probe-results.json"}
+    extract = {"conditioning": conditioning_evidence, "steering": steering_evidence, "hybrid": hybrid_evidence}
+    for name, results in sections.items():
+        evidence[name] = extract[name](results)
+    return engine.decide(validate(answers), evidence=evidence)
+
+
+def support(decision: engine.Decision, family: str):
+    return decision.assessments[family]["conditioning"]
+
+
+# --- conditioning: class accuracy ---------------------------------------------------------------
+
+def test_class_accuracy_near_chance_eliminates_the_gan_when_conditioning_binds():
+    answers = {"conditioning": ["class"], "binding_constraint": "conditioning"}
+    prior = engine.decide(validate(answers))
+    assert "gan" not in prior.eliminated  # published class support 0.9
+    at_chance = decide(answers, conditioning=conditioning_results(0.1, {0.0: 0.1, 1.0: 0.6, 3.0: 0.9}))
+    gan_class = (1 - W) * 0.9 + W * 0.0
+    assert support(at_chance, "gan").utility == pytest.approx(gan_class)
+    assert "gan" in at_chance.eliminated and "class conditioning support 0.45" in at_chance.eliminated["gan"]
+    assert "conditional accuracy 0.10" in support(at_chance, "gan").text
+    assert any(f.source.startswith("measured: probe-results.json: conditioning") for f in support(at_chance, "gan").figures)
+
+
+def test_class_accuracy_is_placed_between_chance_and_the_classifier_ceiling():
+    answers = {"conditioning": ["class"]}
+    # GAN 0.5 with chance 0.1 and ceiling 0.9: half-way -> 0.5 measured.
+    d = decide(answers, conditioning=conditioning_results(0.5, {0.0: 0.1, 1.0: 0.5, 3.0: 0.7}))
+    assert support(d, "gan").utility == pytest.approx((1 - W) * 0.9 + W * 0.5)
+    # Diffusion: the best guidance scale (3, accuracy 0.7 -> 0.75), and the guided cost is measured.
+    assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.75)
+    text = support(d, "diffusion").text
+    assert "at guidance 3" in text and "guidance cost 2.0× per sample" in text
+    # The hybrid was not measured for class conditioning: its published figure stands.
+    assert support(d, "hybrid").utility == pytest.approx(KB.families["hybrid"].conditioning_support["class"])
+
+
+def test_kinds_the_probes_do_not_measure_keep_the_published_support():
+    d = decide({"conditioning": ["text"]}, conditioning=conditioning_results(0.1, {1.0: 0.1}))
+    assert support(d, "gan").utility == pytest.approx(KB.families["gan"].conditioning_support["text"])
+    assert "measured" not in support(d, "gan").text
+
+
+# --- conditioning: post-hoc editing (inpainting) ---------------------------------------------------
+
+def test_inpainting_measurement_moves_editing_support():
+    answers = {"conditioning": ["editing"]}
+    # floor 0.4, truth 0.9: RePaint at the floor closes none of the gap, latent optimisation all of it.
+    d = decide(answers, steering=steering_results(repaint=0.4, latent=0.9))
+    assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.0)
+    assert support(d, "gan").utility == pytest.approx((1 - W) * 0.45 + W * 1.0)
+    assert "editing measured (latent optimisation)" in support(d, "gan").text
+    assert "5 ms per image" in support(d, "gan").text
+    better = decide(answers, steering=steering_results(repaint=0.9, latent=0.4))
+    assert support(better, "diffusion").utility > support(d, "diffusion").utility
+    assert support(better, "gan").utility < support(d, "gan").utility
+
+
+def test_without_labels_inpainting_is_judged_by_hole_error_against_the_mean_fill():
+    d = decide({"conditioning": ["editing"]}, steering=steering_results(0, 0, labels=False))
+    # RePaint hole MSE 0.1 against the mean fill's 0.2 -> 0.5; latent optimisation 0.3 -> 0 (clipped).
+    assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.5)
+    assert support(d, "gan").utility == pytest.approx((1 - W) * 0.45 + W * 0.0)
+    assert "hole MSE 0.1 against mean fill 0.2" in support(d, "diffusion").text
+
+
+# --- hybrid: steps, distillation cost, fidelity, diversity -----------------------------------------
+
+SMALL = {"resolution": 64, "conditioning": ["none"]}  # the consistency-distilled pixel UNet, 2 steps (1–4)
+
+
+def test_a_student_within_tolerance_moves_the_hybrid_steps_toward_it():
+    prior = engine.decide(validate(SMALL)).estimates["hybrid"]
+    assert (prior.variant.id, prior.nfe) == ("consistency_pixel", 2)
+    d = decide(SMALL, hybrid=hybrid_results({1: 2.5, 2: 2.2, 4: 2.0}))  # 1-step FID 2.5 ≤ 1.5 × 2.0
+    est = d.estimates["hybrid"]
+    assert est.nfe == round((2 ** (1 - W)) * (1 ** W))  # geometric mean of 2 and 1, rounded: 1
+    assert est.latency_ms_per_sample < prior.latency_ms_per_sample
+    assert est.flops_per_sample == pytest.approx(prior.flops_per_sample / 2)
+    assert any("moved toward the measured 1" in a and "8.0× faster" in a for a in est.assumptions)
+    # The diffusion and GAN estimates do not depend on the hybrid measurement.
+    assert d.estimates["diffusion"].nfe == prior_nfe("diffusion")
+
+
+def prior_nfe(family: str) -> int:
+    return engine.decide(validate(SMALL)).estimates[family].nfe
+
+
+def test_a_larger_catalog_step_count_moves_only_part_way():
+    answers = {"resolution": 512, "conditioning": ["text"]}  # LCM student of SD1.5: 4 steps (1–4)
+    est = decide(answers, hybrid=hybrid_results({1: 2.2})).estimates["hybrid"]
+    assert (est.variant.id, est.nfe) == ("lcm_sd15", 2)  # sqrt(4 × 1)
+
+
+def test_no_student_within_tolerance_takes_the_top_of_the_published_range():
+    est = decide(SMALL, hybrid=hybrid_results({1: 9.0, 2: 6.0})).estimates["hybrid"]
+    assert est.nfe == 4
+    assert any("no measured student stayed within 1.5×" in a for a in est.assumptions)
+
+
+def test_measured_distillation_share_replaces_half_of_the_assumption():
+    prior = engine.decide(validate(SMALL)).estimates
+    d = decide(SMALL, hybrid=hybrid_results({1: 2.5}, share=1.0))
+    teacher = prior["hybrid"].training_gpu_hours / 1.5  # the catalog assumes distillation = 0.5 × teacher
+    fraction = (1 - W) * 0.5 + W * 1.0
+    assert d.estimates["hybrid"].training_gpu_hours == pytest.approx(teacher * (1 + fraction))
+    sources = " ".join(f.source for f in d.estimates["hybrid"].figures)
+    assert "distillation took 1.00× the teacher's training time" in sources
+
+
+def test_student_quality_blends_into_hybrid_fidelity_and_diversity():
+    d = decide(SMALL, hybrid=hybrid_results({1: 4.0}, teacher_fid=2.0, student_recall=0.25, teacher_recall=0.5,
+                                            share=0.5))
+    diffusion = KB.families["diffusion"]
+    hybrid = KB.families["hybrid"]
+    fidelity = d.assessments["hybrid"]["fidelity"]
+    # 1-step FID 4.0 is outside 1.5 × 2.0: the best student is reported, keeping 2/4 of the teacher.
+    assert fidelity.utility == pytest.approx((1 - W) * hybrid.fidelity + W * diffusion.fidelity * 0.5)
+    assert "keeps 50% of the teacher's 0.95" in fidelity.text
+    diversity = d.assessments["hybrid"]["diversity"]
+    assert diversity.utility == pytest.approx((1 - W) * hybrid.diversity + W * diffusion.diversity * 0.5)
+    # A student never scores above its teacher family's published figure.
+    better = decide(SMALL, hybrid=hybrid_results({1: 1.0}, teacher_fid=2.0))
+    assert better.assessments["hybrid"]["fidelity"].utility == pytest.approx(
+        (1 - W) * hybrid.fidelity + W * diffusion.fidelity)
+    # Only the distilled family reads the hybrid probe.
+    assert d.assessments["diffusion"]["fidelity"].utility == pytest.approx(diffusion.fidelity)
+
+
+def test_incomplete_or_skipped_sections_are_not_evidence():
+    results = conditioning_results(0.1, {1.0: 0.1})
+    results["conditioning"]["complete"] = False
+    assert conditioning_evidence(results) is None
+    skipped = {"conditioning": {"complete": True, "skipped": "no class labels", "rows": []}}
+    assert conditioning_evidence(skipped) is None
+    assert estimates.student_nfe(KB.variants["consistency_pixel"], None, KB) == (2, None)
