@@ -118,7 +118,12 @@ def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
     interrupted = False
     try:
         for name in config.probes:
-            get_probe(name).run(ctx)
+            started = time.monotonic()
+            try:
+                get_probe(name).run(ctx)
+            finally:  # wall seconds per probe, summed over resumed runs (a partial one counts too)
+                wall = results.setdefault("probe_wall_s", {})
+                wall[name] = wall.get(name, 0.0) + time.monotonic() - started
         results["complete"] = True
     except BudgetExceeded:
         results["stop_reason"] = "budget"

@@ -32,10 +32,13 @@ def test_tiny_budget_gives_partial_results_that_resume_completes(tiny, tmp_path)
     on_disk = load_probe_results(path)
     assert on_disk["complete"] is False and on_disk["stop_reason"] == "budget"
     assert len(partial["inference"]) < 6
+    first_wall = on_disk["probe_wall_s"]["inference"]
+    assert first_wall > 0  # a stopped probe records the time it used
     done = run_probes(tiny(), path, resume=True, show_progress=False)
     assert done["complete"] is True and load_probe_results(path)["complete"] is True
     keys = [row_key(r) for r in done["inference"]]
     assert len(keys) == len(set(keys)) == 6
+    assert load_probe_results(path)["probe_wall_s"]["inference"] > first_wall  # summed over the resume
 
 
 def test_interrupt_keeps_finished_rows_and_resume_skips_them(tiny, tmp_path, monkeypatch):
