@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     from probes.device import DTYPES, default_dtypes, resolve_device  # imports torch
     from probes.runner import RESULTS_FILENAME, run_probes
-    from probes.table import inference_table, training_table
+    from probes.table import control_tables, inference_table, training_table
 
     device = resolve_device(args.device)
     dtypes = _split(args.dtype, tuple(DTYPES), "--dtype") if args.dtype else default_dtypes(device)
@@ -103,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
         print(inference_table(results))  # its header says PARTIAL when the run stopped early
     if results.get("training"):
         print(training_table(results))
+    controls = control_tables(results)
+    if controls:
+        print(controls)
     if "inference" not in probes and not results["complete"]:
         print(f"[PARTIAL: {results.get('stop_reason') or 'incomplete'}]")
     print(f"wrote {path}  (wall time {time.perf_counter() - started:.0f} s, profile {args.profile}, "
