@@ -9,10 +9,11 @@ skip the chart instead of showing an empty frame.
 """
 from __future__ import annotations
 
-from reports.probe_view import ProbeSet, cheapest_rows, inference_records, training_records
+from reports.probe_view import ProbeSet, cheapest_rows, control_records, inference_records, training_records
 
 WIDTH = 520  # px; the app stretches it to the column, the PDF scales it to the text width
 FAMILY_COLORS = {"gan": "#e45756", "diffusion": "#4c78a8", "hybrid": "#54a24b"}
+REFERENCE_COLORS = {"none": "#9d9d9d", "chance": "#9d9d9d", "classifier ceiling": "#555555"}
 
 
 def _spec(title: str, data: list[dict], height: int | dict = 260, **rest) -> dict:
@@ -189,10 +190,128 @@ def _training_charts(t: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
     return charts
 
 
+def _series_scale(series) -> dict:
+    """Colours for a mix of families and references: the family's colour where it has one."""
+    colors = {**FAMILY_COLORS, **REFERENCE_COLORS}
+    domain = list(dict.fromkeys(series))
+    return {"domain": domain, "range": [colors.get(x.split(" ")[0], colors.get(x, "#b279a2")) for x in domain]}
+
+
+def _layered(title: str, layers: list[dict], height: int | dict = 260) -> dict:
+    spec = _spec(title, [], height)
+    spec.pop("data")
+    return {**spec, "layer": layers}
+
+
+def guidance_chart(c: dict[str, list[dict]]) -> dict | None:
+    """Conditional accuracy against guidance scale: the denoiser as a line, the GAN (no guidance)
+    as a solid rule, chance and the classifier's ceiling as dashed rules."""
+    guided = [{**r, "series": r["architecture"]} for r in c["guidance"] if r["guidance_scale"] is not None]
+    if not guided:
+        return None
+    single = [{**r, "series": r["architecture"]} for r in c["guidance"] if r["guidance_scale"] is None]
+    refs = [{**r, "series": r["reference"]} for r in c["references"] if r["section"] == "conditioning"]
+    scale = _series_scale([r["series"] for r in guided + single + refs])
+    y = {"type": "quantitative", "scale": {"domain": [0, 1]}, "title": "conditional accuracy (share)"}
+    color = {"field": "series", "type": "nominal", "title": None, "scale": scale}
+    tooltip = [{"field": "machine"}, {"field": "architecture"}, {"field": "guidance_scale"},
+               {"field": "conditional_accuracy", "format": ".3f"}, {"field": "forwards_per_sample"},
+               {"field": "latency_ms_per_sample", "format": ".3g"}, {"field": "fid", "format": ".3g"}]
+    layers = [{"data": {"values": guided}, "mark": {"type": "line", "point": True},
+               "encoding": {"x": {"field": "guidance_scale", "type": "quantitative",
+                                  "title": "guidance scale (0 unconditional, 1 conditional, >1 guided)"},
+                            "y": {"field": "conditional_accuracy", **y}, "color": color,
+                            "detail": {"field": "machine"}, "tooltip": tooltip, **_machine_encoding(guided)}}]
+    if single:
+        layers.append({"data": {"values": single}, "mark": {"type": "rule", "strokeWidth": 2},
+                       "encoding": {"y": {"field": "conditional_accuracy", **y}, "color": color,
+                                    "tooltip": tooltip, **_machine_encoding(single)}})
+    if refs:
+        layers.append({"data": {"values": refs}, "mark": {"type": "rule", "strokeDash": [5, 4]},
+                       "encoding": {"y": {"field": "accuracy", **y}, "color": color,
+                                    "tooltip": [{"field": "machine"}, {"field": "reference"},
+                                                {"field": "accuracy", "format": ".3f"}]}})
+    return _layered("Conditioning: accuracy against guidance scale (GAN: no guidance)", layers)
+
+
+def steering_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
+    """Per completion method: error inside the hole, and whether the class survives, as dot plots."""
+    data = [{**r, "what": r["method"] + (" (floor)" if r["method"] == "mean_fill" else "")} for r in c["steering"]]
+    if not data:
+        return []
+    order = list(dict.fromkeys(r["what"] for r in data))
+    y = {"field": "what", "type": "nominal", "title": None, "sort": order, "axis": {"labelLimit": 200}}
+    color = {"field": "architecture", "type": "nominal", "title": "family",
+             "scale": _series_scale([r["architecture"] for r in data])}
+    tooltip = [{"field": "machine"}, {"field": "method"}, {"field": "hole_mse", "format": ".4f"},
+               {"field": "hole_psnr_db", "format": ".3g"}, {"field": "label_agreement", "format": ".3f"},
+               {"field": "latency_ms_per_sample", "format": ".3g"}, {"field": "forwards_per_sample"}]
+    dots = {"type": "point", "filled": True, "size": 90}
+    charts = [("chart_steering", "Steering: hole error", _spec(
+        "Steering: error inside the hidden region per method (lower is better)", data, height={"step": 26},
+        mark=dots, encoding={"y": y, "x": {"field": "hole_mse", "type": "quantitative", "scale": {"zero": True},
+                                           "title": "hole MSE (data in [-1, 1])"},
+                             "color": color, "tooltip": tooltip, **_machine_encoding(data)}))]
+    agreed = [r for r in data if r["label_agreement"] is not None]
+    if agreed:
+        x = {"type": "quantitative", "scale": {"domain": [0, 1]},
+             "title": "label agreement (share read as the true class)"}
+        layers = [{"data": {"values": agreed}, "mark": dots,
+                   "encoding": {"y": y, "x": {"field": "label_agreement", **x}, "color": color,
+                                "tooltip": tooltip, **_machine_encoding(agreed)}}]
+        refs = [r for r in c["references"] if r["section"] == "steering"]
+        if refs:
+            layers.append({"data": {"values": refs}, "mark": {"type": "rule", "strokeDash": [5, 4], "color": "#555555"},
+                           "encoding": {"x": {"field": "accuracy", **x},
+                                        "tooltip": [{"field": "machine"}, {"field": "reference"},
+                                                    {"field": "accuracy", "format": ".3f"}]}})
+        charts.append(("chart_steering_agreement", "Steering: label agreement", _layered(
+            "Steering: label agreement per method (dashed: the classifier on uncut images)", layers,
+            height={"step": 26})))
+    return charts
+
+
+def hybrid_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
+    """FID against steps and against time per sample: teacher, distilled students, GAN (1 step)."""
+    data = [{**r, "series": f"{r['architecture']} {r['role']}"} for r in c["hybrid"]
+            if r["fid"] is not None and r["fid"] > 0]
+    if not data:
+        return []
+    fid = {"field": "fid", "type": "quantitative", "scale": {"type": "log"},
+           "title": "FID (domain features; lower is better)"}
+    common = {"color": {"field": "series", "type": "nominal", "title": None,
+                        "scale": _series_scale([r["series"] for r in data])},
+              "detail": {"field": "machine"},
+              "tooltip": [{"field": "machine"}, {"field": "role"}, {"field": "architecture"}, {"field": "nfe"},
+                          {"field": "sampler"}, {"field": "fid", "format": ".3g"},
+                          {"field": "latency_ms_per_sample", "format": ".3g"}]}
+    charts = [("chart_hybrid", "Hybrid: quality against steps", _spec(
+        "Hybrid: FID against steps (teacher, distilled students, GAN at 1 step)", data,
+        mark={"type": "line", "point": True},
+        encoding={"x": {"field": "nfe", "type": "quantitative", "scale": {"type": "log"},
+                        "title": "network evaluations per sample (NFE)"}, "y": fid, **common,
+                  **_machine_encoding(data)}))]
+    timed = [r for r in data if r["latency_ms_per_sample"] is not None and r["latency_ms_per_sample"] > 0]
+    if timed:
+        charts.append(("chart_hybrid_latency", "Hybrid: quality against time", _spec(
+            "Hybrid: FID against time per sample", timed, mark={"type": "line", "point": True},
+            encoding={"x": {"field": "latency_ms_per_sample", "type": "quantitative", "scale": {"type": "log"},
+                            "title": "ms per sample"}, "y": fid, "order": {"field": "nfe"}, **common,
+                      **_machine_encoding(timed)})))
+    return charts
+
+
+def _control_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
+    """The controllability probes: conditioning, steering (inpainting), hybrid (distillation)."""
+    guidance = guidance_chart(c)
+    return (([("chart_guidance", "Conditioning: accuracy against guidance", guidance)] if guidance else [])
+            + steering_charts(c) + hybrid_charts(c))
+
+
 def probe_charts(sets: list[ProbeSet], usd_per_hour: float) -> list[tuple[str, str, dict]]:
     records = inference_records(sets, usd_per_hour)
     charts = [("chart_latency_nfe", "Latency against NFE", latency_vs_nfe(records)),
               ("chart_usd", "USD per 1,000 samples", usd_per_1k(records, usd_per_hour)),
               ("chart_throughput", "Throughput against batch", throughput_vs_batch(records))]
     charts = [c for c in charts if c[2] is not None]
-    return charts + _training_charts(training_records(sets))
+    return charts + _training_charts(training_records(sets)) + _control_charts(control_records(sets))

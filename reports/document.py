@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import yaml
 
 from reports import charts
-from reports.probe_view import (ProbeSet, machine_summary, sample_grid_images, training_records,
-                                training_summary)
+from reports.probe_view import (ProbeSet, conditioning_summary, control_notes, hybrid_summary, machine_summary,
+                                sample_grid_images, steering_summary, training_records, training_summary)
 from reports.whatif import what_would_change
 
 
@@ -172,7 +172,39 @@ def measurements(sets: list[ProbeSet], usd_per_hour: float) -> list:
                                   for r in training)))
     blocks += [Image(caption, png) for caption, png in
                sample_grid_images(training_records(sets)["sample_grids"])]
-    return blocks
+    return blocks + controllability(sets)
+
+
+CONTROL_TEXT = (
+    (conditioning_summary, "Conditioning probe: conditional accuracy is the share of samples the domain classifier "
+                           "reads as the requested class; chance is 1/classes and the ceiling is the classifier's "
+                           "accuracy on real held-out images. Guidance scale 0 is unconditional, 1 conditional, "
+                           "above 1 guided (two forwards per step). Diversity ratio: the spread within each class "
+                           "of the samples over that of real images (1 = as varied as real)."),
+    (steering_summary, "Steering probe (inpainting without retraining): part of each held-out image is hidden and "
+                       "completed; hole MSE is the error against the truth inside the hidden part (lower is "
+                       "better), label agreement the share the classifier reads as the truth's class (ceiling: "
+                       "its accuracy on the uncut images). mean_fill is the floor, no model."),
+    (hybrid_summary, "Hybrid probe: the teacher denoiser at several step counts, students distilled from it to "
+                     "fewer steps, and the GAN; FID against held-out real images on domain features (lower is "
+                     "better, the same sample count for every row), time per sample from one sampling call."),
+)
+
+
+def _records_table(rows: list[dict]) -> Table:
+    return Table(tuple(rows[0]), tuple(tuple(fmt(v) for v in r.values()) for r in rows))
+
+
+def controllability(sets: list[ProbeSet]) -> list:
+    """The conditioning, steering and hybrid sections, each a table after a sentence saying what
+    it measures; nothing when a file has none of them."""
+    blocks = []
+    for summarise, text in CONTROL_TEXT:
+        rows = summarise(sets)
+        if rows:
+            blocks += [Paragraph(text), _records_table(rows)]
+    notes = control_notes(sets)
+    return blocks + ([Bullets(tuple(notes))] if notes else [])
 
 
 def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | None) -> list:

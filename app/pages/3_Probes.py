@@ -1,5 +1,6 @@
 """Page 3: measure this machine with `genarch probe` in the background, or load results files
-(several, to compare machines); charts of latency, cost and throughput, and training when present."""
+(several, to compare machines); charts of latency, cost and throughput, and of training and the
+controllability probes (conditioning, steering, hybrid) when present."""
 import streamlit as st
 
 from app import probe_job, state
@@ -8,7 +9,8 @@ from app.uploads import MAX_PROBE_BYTES
 from probes.config import PROFILES
 from reports import charts
 from reports.markdown import escape
-from reports.probe_view import machine_summary, sample_grid_images, training_records, training_summary
+from reports.probe_view import (conditioning_summary, control_notes, hybrid_summary, machine_summary,
+                                sample_grid_images, steering_summary, training_records, training_summary)
 
 state.init()
 answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
@@ -78,6 +80,20 @@ if grids:
     columns = st.columns(4)
     for i, (caption, png) in enumerate(grids):
         columns[i % 4].image(png, caption=escape(caption))
-if not any(training.values()):
-    st.caption("Learning curves, the data-needs fit, mode coverage and sample grids appear here when "
-               "the results hold the training probe's sections.")
+CONTROL = (("Conditioning: accuracy for a requested class", "conditioning_table", conditioning_summary),
+           ("Steering: completing a hidden region", "steering_table", steering_summary),
+           ("Hybrid: distilled students against teacher and GAN", "hybrid_table", hybrid_summary))
+shown = False
+for subheader, table_key, summarise in CONTROL:
+    rows = summarise(sets)
+    if rows:
+        st.subheader(subheader)
+        st.dataframe(rows, hide_index=True, key=table_key)
+        shown = True
+for note in control_notes(sets):
+    st.caption(escape(note))
+missing = ([] if any(training.values()) else ["learning curves, the data-needs fit, mode coverage and sample "
+                                              "grids (the training probe's sections)"])
+missing += [] if shown else ["conditioning, steering and hybrid tables and charts (the controllability probes)"]
+if missing:
+    st.caption("Appear here when the results hold them: " + "; ".join(missing) + ".")

@@ -113,3 +113,29 @@ def test_training_section_adds_its_charts_table_and_sample_grids():
     assert list(at.dataframe[1].value["architecture"]) == ["diffusion", "gan"]  # the training table
     assert len(at.get("image")) == 2  # one sample grid per family
     assert not [c for c in at.caption if "training probe's sections" in c.value]
+
+
+def test_controllability_sections_add_their_tables_and_charts():
+    import json
+
+    from tests.reports.test_control_view import CONTROL, SECTIONS, with_control, without_control
+
+    at = _open()
+    plain = json.dumps(without_control(json.loads(probe_bytes()))).encode()
+    at.file_uploader(key="probe_upload").set_value(("plain.json", plain, "application/json")).run()
+    assert "controllability probes" in at.caption[-1].value  # said, not drawn, while absent
+    data = json.dumps(with_control(json.loads(probe_bytes()))).encode()
+    at.file_uploader(key="probe_upload").set_value(("control.json", data, "application/json")).run()
+    assert not at.exception
+    assert [h.value for h in at.subheader][-3:] == ["Conditioning: accuracy for a requested class",
+                                                    "Steering: completing a hidden region",
+                                                    "Hybrid: distilled students against teacher and GAN"]
+    conditioning, steering, hybrid = (t.value for t in at.dataframe[-3:])
+    rows = {name: CONTROL[name]["rows"] for name in SECTIONS}
+    assert list(conditioning["conditional accuracy"]) == [r["conditional_accuracy"] for r in rows["conditioning"]]
+    assert list(steering["method"]) == [r["method"] for r in rows["steering"]]
+    assert list(hybrid["FID"]) == [r["quality"]["fid"] for r in rows["hybrid"]]
+    titles = [t.split(":")[0] for t in _titles(at)]
+    assert titles[-5:] == ["Conditioning", "Steering", "Steering", "Hybrid", "Hybrid"]
+    assert any("steering hides 50% of each image" in c.value for c in at.caption)
+    assert not [c for c in at.caption if "controllability probes" in c.value]
