@@ -81,13 +81,30 @@ def _chart_png(spec: dict) -> bytes:
     return vlc.vegalite_to_png(spec, scale=CHART_SCALE)
 
 
-def _col_widths(block: doc.Table) -> tuple[float, ...]:
-    """Columns share the width by their longest cell, clipped so no column is starved."""
-    widths = []
+CELL_PADDING_MM = 0.8
+HEADER_BOLD_FACTOR = 1.1  # bold headings are about 10% wider than the regular text measured
+
+
+def _col_widths(block: doc.Table, text_width, total_mm: float) -> tuple[float, ...]:
+    """Column widths in mm: every column at least as wide as its longest word (cells break
+    between words only, never inside one), then the rest of the line shared in proportion to
+    how much more each column would need to keep its longest cell on one line.
+    `text_width(str) -> mm` measures in the table's font."""
+    pad = 2 * CELL_PADDING_MM + 0.6
+    least, wanted = [], []
     for heading, *cells in zip(block.header, *block.rows):
-        word = max((len(w) for w in str(heading).split()), default=1)  # headings break between words only
-        widths.append(min(max(word + 1, *(len(str(c)) for c in cells), 4), 40))
-    return tuple(widths)
+        words = [(w, HEADER_BOLD_FACTOR) for w in str(heading).split()]
+        words += [(w, 1.0) for c in cells for w in str(c).split()]
+        least.append(max((text_width(w) * k for w, k in words), default=0.0) + pad)
+        whole = [text_width(str(heading)) * HEADER_BOLD_FACTOR] + [text_width(str(c)) for c in cells]
+        wanted.append(max(least[-1], min(max(whole) + pad, total_mm / 2)))
+    if sum(wanted) <= total_mm:
+        return tuple(wanted)
+    spare = total_mm - sum(least)
+    if spare <= 0:  # even one word a column does not fit: fpdf scales the minimums down
+        return tuple(least)
+    need = sum(w - m for w, m in zip(wanted, least)) or 1.0
+    return tuple(m + spare * (w - m) / need for w, m in zip(wanted, least))
 
 
 def _draw(pdf: _Report, block, figure: list[int]) -> None:
@@ -113,9 +130,10 @@ def _draw(pdf: _Report, block, figure: list[int]) -> None:
         pdf.ln(1.5)
     elif isinstance(block, doc.Table):
         pdf.set_font(pdf.body, "", 7.5)
-        with pdf.table(col_widths=_col_widths(block), line_height=3.8, text_align="LEFT",
-                       headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242)),
-                       padding=0.8) as table:
+        widths = _col_widths(block, lambda text: pdf.get_string_width(pdf.text_of(text)), width)
+        with pdf.table(col_widths=widths, width=min(width, sum(widths)), align="LEFT", line_height=3.8,
+                       text_align="LEFT", headings_style=FontFace(emphasis="BOLD", fill_color=(235, 238, 242)),
+                       padding=CELL_PADDING_MM) as table:
             for row in (block.header, *block.rows):
                 cells = table.row()
                 for cell in row:
