@@ -91,3 +91,19 @@ def test_training_charts_and_sample_grids_are_embedded(tmp_path, latency_bound, 
     assert sorted((int(r[3]), int(r[4])) for r in images)[:2] == [(16, 16), (16, 16)]
     text = " ".join(_poppler("pdftotext", path).split())
     assert "Training probe: stability and data needs" in text and "measured-range" in text
+
+
+def test_table_columns_never_break_inside_a_word():
+    from reports import document as doc
+    from reports.pdf import _col_widths
+
+    measure = lambda text: 2.0 * len(text)  # noqa: E731  (mm per character, for the test)
+    table = doc.Table(("machine", "sampler", "n"),
+                      (("AMD EPYC", "ddim (trailing, clipped, v_prediction)", "1"), ("x", "y", "22")))
+    narrow = _col_widths(table, measure, total_mm=45.0)  # not even one word a column fits: the minimums
+    assert narrow[0] >= 2.0 * 7 * 1.1 and narrow[1] >= 2.0 * 13 and narrow[2] >= 4.0
+    prose = doc.Table(("a", "b", "c"), (("word " * 10,) * 3,))
+    shared = _col_widths(prose, measure, total_mm=60.0)  # words fit, whole cells do not: share the line
+    assert sum(shared) == pytest.approx(60.0) and min(shared) >= 2.0 * 4
+    roomy = _col_widths(table, measure, total_mm=1000.0)  # room for every cell on one line
+    assert roomy[1] > 2.0 * len("ddim (trailing, clipped, v_prediction)") and sum(roomy) < 1000.0
