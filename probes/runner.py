@@ -17,6 +17,7 @@ from typing import Callable
 
 from probes.config import ProbeConfig
 from probes.cost_model import fit_cost_model
+from probes.machine_lock import exclusive_machine
 from probes.training_summary import summarize_training
 from probes.registry import get_probe
 from probes.results import load_probe_results, new_results, row_key, write_probe_results
@@ -84,9 +85,34 @@ def _resume(path: str, config: ProbeConfig, environment: dict) -> dict:
     return results
 
 
+BUSY_LOAD_PER_CORE = 0.5  # a 1-minute load average above half the cores: something else is running
+
+
+def busy_note(env: dict) -> str | None:
+    """A note for the results when the machine was already busy as the probe started (the load
+    average counts runnable processes; on a GPU machine it still tells of CPU-side contention)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not available on this platform
+        return None
+    env["load_average_1min_at_start"] = round(load, 2)
+    cores = env.get("cpu_count") or os.cpu_count() or 1
+    if load <= BUSY_LOAD_PER_CORE * cores:
+        return None
+    return (f"the machine was busy when the probe started (load average {load:.2f} on {cores} cores): "
+            "other work running alongside inflates timings; rerun on a quiet machine to trust them")
+
+
 def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
                show_progress: bool | None = None) -> dict:
-    """Run every probe in `config.probes`; return the results dict also written to `out_path`."""
+    """Run every probe in `config.probes`; return the results dict also written to `out_path`.
+    Raises ProbeBusy (an InputError) at once, touching nothing, when another probe holds the machine."""
+    with exclusive_machine(out_path) as unguarded:
+        return _run_probes(config, out_path, resume, show_progress, [unguarded] if unguarded else [])
+
+
+def _run_probes(config: ProbeConfig, out_path: str, resume: bool, show_progress: bool | None,
+                notes: list[str]) -> dict:
     import torch
     from diffusers.utils import logging as diffusers_logging
 
@@ -97,6 +123,9 @@ def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
 
     device = torch.device(config.device)
     env = environment(device, config.dtypes, config.seed)
+    load = busy_note(env)
+    if load:
+        notes.append(load)
     if resume and os.path.exists(out_path):
         results = _resume(out_path, config, env)
     else:
@@ -115,6 +144,7 @@ def run_probes(config: ProbeConfig, out_path: str, resume: bool = False,
     deadline = time.monotonic() + config.budget_s if config.budget_s is not None else None
     ctx = ProbeContext(config, done, results, lambda: write_probe_results(out_path, results),
                        deadline, progress)
+    ctx.notes.extend(notes)
     interrupted = False
     try:
         for name in config.probes:

@@ -84,6 +84,16 @@ def test_probe_bad_input_exits_2(tmp_path, capsys, argv):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+def test_probe_while_another_probe_runs_exits_2_with_one_line(tmp_path, capsys):
+    from probes.machine_lock import exclusive_machine
+
+    with exclusive_machine(str(tmp_path / "other")):
+        assert main(["probe", "--only", "inference", "--device", "cpu", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another genarch probe is measuring this machine" in err[0]
+    assert not (tmp_path / "run" / "probe-results.json").exists()
+
+
 def test_probe_cuda_without_cuda_exits_2(tmp_path, capsys):
     import torch
 

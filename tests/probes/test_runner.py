@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -70,3 +71,27 @@ def test_without_resume_the_file_starts_over(tiny, tmp_path):
     run_probes(tiny(), path, show_progress=False)
     again = run_probes(tiny(), path, show_progress=False)
     assert len(again["inference"]) == 6
+
+
+def test_a_second_probe_on_the_machine_stops_at_once_and_touches_nothing(tiny, tmp_path):
+    from probes.machine_lock import ProbeBusy, exclusive_machine
+
+    first = tmp_path / "first" / "probe-results.json"
+    second = str(tmp_path / "probe-results.json")
+    with exclusive_machine(str(first)):
+        with pytest.raises(ProbeBusy, match=rf"another genarch probe is measuring this machine \(pid {os.getpid()}, "
+                                            rf"started .*, writing {first}\)"):
+            run_probes(tiny(), second, show_progress=False)
+        assert not os.path.exists(second)
+    done = run_probes(tiny(), second, show_progress=False)  # released: the next one runs
+    assert done["complete"]
+
+
+def test_a_busy_machine_is_noted_in_the_results(tiny, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "getloadavg", lambda: (7.5, 1.0, 1.0))
+    results = run_probes(tiny(), str(tmp_path / "probe-results.json"), show_progress=False)
+    assert results["environment"]["load_average_1min_at_start"] == 7.5
+    assert any("busy when the probe started (load average 7.50" in n for n in results["notes"])
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    quiet = run_probes(tiny(), str(tmp_path / "quiet.json"), show_progress=False)
+    assert not any("busy" in n for n in quiet["notes"])
