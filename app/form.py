@@ -63,11 +63,24 @@ def from_widget(q: Question, value: Any) -> Any:
 
 
 def sync_widgets(answers: dict, force: bool = False) -> None:
-    """Give each question's widget the canonical answer when it has no state (first visit, or
-    Streamlit dropped it while another page was shown) or when `force` (an answers file loaded)."""
+    """Give each question's widget the canonical answer when it has no state (first visit) or when
+    `force` (an answers file loaded). Otherwise keep what the user typed, applied or not:
+    Streamlit deletes a widget's state while its page is not shown, and writing the value back
+    before any widget is drawn makes it ordinary session state that survives the other pages."""
     for name, q in answers_mod.questions().items():
-        if force or key(name) not in st.session_state:
-            st.session_state[key(name)] = to_widget(q, answers[name])
+        k = key(name)
+        if force or k not in st.session_state:
+            st.session_state[k] = to_widget(q, answers[name])
+        else:
+            st.session_state[k] = st.session_state[k]
+
+
+def unapplied(answers: dict) -> list[str]:
+    """The questions whose widget differs from the answers the decision uses (edits not yet
+    applied with Recommend), in schema order."""
+    raw = raw_from_state()
+    return [name for name, q in answers_mod.questions().items()
+            if raw[name] != from_widget(q, to_widget(q, answers[name]))]
 
 
 def raw_from_state() -> dict:

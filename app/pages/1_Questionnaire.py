@@ -30,6 +30,11 @@ if notice:
         st.info(f"Recommendation: **{result['recommendation'].upper()}** "
                 f"({escape(result['ranking'][0]['variant_name'])}); the Recommendation page explains it.")
 
-with st.form("questionnaire"):
-    form.render_fields(st.session_state["answers_errors"])
-    st.form_submit_button("Recommend", type="primary", key="q_submit", on_click=state.submit_answers)
+# No st.form: a form sends its values only on submit, so edits made before switching pages were
+# lost. The widgets keep their state across pages (form.sync_widgets); Recommend applies them.
+form.render_fields(st.session_state["answers_errors"])
+pending = form.unapplied(st.session_state["answers"])
+if pending:
+    st.warning(f"{len(pending)} edited answer(s) not applied yet ({', '.join(pending)}): "
+               "the recommendation still uses the previous answers until you press Recommend.")
+st.button("Recommend", type="primary", key="q_submit", on_click=state.submit_answers)

@@ -1,7 +1,7 @@
 """Page 2: the ranked candidates, why, how robust, and what would change the decision."""
 import streamlit as st
 
-from app import state
+from app import form, state
 from reports import charts
 from reports.document import fmt
 from reports.markdown import escape
@@ -14,6 +14,10 @@ top = result["ranking"][0]
 st.title(f"Recommendation: {result['recommendation'].upper()}")
 st.write(f"**{escape(top['variant_name'])}**, score {top['score']:.3f}; binding constraint: "
          f"**{escape(result['binding_constraint'])}**.")
+pending = form.unapplied(st.session_state["answers"])
+if pending:
+    st.warning(f"The questionnaire has {len(pending)} edited answer(s) not applied yet "
+               f"({', '.join(pending)}); this recommendation uses the previous answers.")
 if not result["feasible"]:
     st.warning("No candidate meets the binding constraint; this is the one that comes closest.")
 for note in result["notes"]:

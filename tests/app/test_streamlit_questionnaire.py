@@ -88,3 +88,25 @@ def test_save_offers_the_current_answers_as_yaml():
     (button,) = [b for b in at.get("download_button")]
     assert button.proto.label == "Save answers (YAML)"
     assert answers_mod.parse(answers_mod.to_yaml(at.session_state["answers"])) == at.session_state["answers"]
+
+
+def test_unapplied_edits_survive_a_page_switch_and_are_flagged():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+
+    at = AppTest.from_file(str(ROOT / "app" / "streamlit_app.py"), default_timeout=30).run()
+    at.number_input(key="q_resolution").set_value(256).run()
+    at.text_input(key="q_latency_budget_ms").input("45").run()
+    assert any("2 edited answer(s) not applied yet (resolution, latency_budget_ms)" in w.value for w in at.warning)
+    at.switch_page("pages/2_Recommendation.py").run()
+    assert not at.exception
+    assert at.session_state["answers"]["resolution"] == 512  # not applied: the decision is unchanged
+    assert any("2 edited answer(s) not applied yet" in w.value for w in at.warning)
+    at.switch_page("pages/1_Questionnaire.py").run()
+    assert at.number_input(key="q_resolution").value == 256  # the draft came back with the page
+    assert at.text_input(key="q_latency_budget_ms").value == "45"
+    at.button(key="q_submit").click().run()
+    assert at.session_state["answers"]["resolution"] == 256
+    assert at.session_state["answers"]["latency_budget_ms"] == 45.0
+    assert not any("not applied" in w.value for w in at.warning)
