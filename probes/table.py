@@ -106,9 +106,59 @@ def training_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _quality_cells(q: dict | None) -> str:
-    q = q or {}
-    return f"{_fmt(q.get('fid'), '.3f'):>8}{_fmt(q.get('precision'), '.2f'):>6}{_fmt(q.get('recall'), '.2f'):>7}"
+# A column: (title, width, format spec, value of a row); the first column is left-aligned.
+Column = tuple
+
+
+def _quality(name: str, title: str, width: int, spec: str) -> Column:
+    return (title, width, spec, lambda r: (r.get("quality") or {}).get(name))
+
+
+QUALITY_COLUMNS = (_quality("fid", "FID", 8, ".3f"), _quality("precision", "prec", 6, ".2f"),
+                   _quality("recall", "recall", 7, ".2f"))
+
+
+def _worst_class(r: dict) -> str:
+    worst = min(r["per_class"], key=lambda c: c["accuracy"]) if r.get("per_class") else None
+    return f"{worst['class']} at {worst['accuracy']:.2f}" if worst else "-"
+
+
+CONDITIONING_COLUMNS = (
+    ("model", 22, "", lambda r: r["architecture"] + (
+        "" if r.get("guidance_scale") is None else f", guidance {r['guidance_scale']:g}")),
+    ("accuracy", 9, ".3f", lambda r: r.get("conditional_accuracy")),
+    ("weakest class", 15, "", _worst_class),
+    ("diversity", 10, ".2f", lambda r: r.get("diversity_ratio_mean")),
+    *QUALITY_COLUMNS,
+    ("fwd/sample", 11, "d", lambda r: r.get("forwards_per_sample")),
+    ("ms/sample", 11, ".3f", lambda r: r.get("latency_ms_per_sample")),
+)
+STEERING_COLUMNS = (
+    ("method", 22, "", lambda r: r["method"]),
+    ("hole MSE", 9, ".4f", lambda r: r.get("hole_mse")),
+    ("PSNR dB", 8, ".2f", lambda r: r.get("hole_psnr_db")),
+    ("right class", 12, ".2f", lambda r: r.get("label_agreement")),
+    ("known err", 10, ".1e", lambda r: r.get("known_max_abs_error")),
+    ("fwd/image", 10, "d", lambda r: r.get("forwards_per_sample")),
+    ("ms/image", 10, ".2f", lambda r: r.get("latency_ms_per_sample")),
+)
+HYBRID_COLUMNS = (
+    ("model", 22, "", lambda r: f"{r['role']} ({r['architecture']})"),
+    ("nfe", 4, "d", lambda r: r.get("nfe")),
+    *QUALITY_COLUMNS,
+    ("ms/sample", 11, ".3f", lambda r: r.get("latency_ms_per_sample")),
+)
+
+
+def _section_block(head: str, section: dict, columns: tuple[Column, ...], rows: list[dict]) -> str:
+    """A section's heading (marked when the section is unfinished), column names, rule, rows."""
+    def line(cells: list[str]) -> str:
+        first, *rest = cells
+        return f"{first:<{columns[0][1]}}" + "".join(f"{c:>{col[1]}}" for c, col in zip(rest, columns[1:]))
+
+    cols = line([title for title, *_ in columns])
+    body = [line([_fmt(value(r), spec) if spec else str(value(r)) for _, _, spec, value in columns]) for r in rows]
+    return "\n".join([head + ("" if section.get("complete") else "  [PARTIAL]"), cols, "-" * len(cols), *body])
 
 
 def control_tables(results: dict) -> str:
@@ -120,46 +170,22 @@ def control_tables(results: dict) -> str:
         classifier = cond.get("classifier") or {}
         head = (f"conditioning: classifier accuracy on real held-out images "
                 f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}")
-        if cond.get("skipped"):
-            blocks.append(f"{head}\n  skipped: {cond['skipped']}")
-        else:
-            cols = (f"{'model':<22}{'accuracy':>9}{'weakest class':>15}{'diversity':>10}{'FID':>8}{'prec':>6}"
-                    f"{'recall':>7}{'fwd/sample':>11}{'ms/sample':>11}")
-            lines = [head + ("" if cond.get("complete") else "  [PARTIAL]"), cols, "-" * len(cols)]
-            for r in cond.get("rows", []):
-                name = r["architecture"] + ("" if r.get("guidance_scale") is None else f", guidance {r['guidance_scale']:g}")
-                worst = min(r["per_class"], key=lambda c: c["accuracy"]) if r.get("per_class") else None
-                weakest = f"{worst['class']} at {worst['accuracy']:.2f}" if worst else "-"
-                lines.append(f"{name:<22}{r['conditional_accuracy']:>9.3f}{weakest:>15}"
-                             f"{_fmt(r.get('diversity_ratio_mean'), '.2f'):>10}{_quality_cells(r.get('quality'))}"
-                             f"{_fmt(r.get('forwards_per_sample'), 'd'):>11}{_fmt(r.get('latency_ms_per_sample'), '.3f'):>11}")
-            blocks.append("\n".join(lines))
+        blocks.append(f"{head}\n  skipped: {cond['skipped']}" if cond.get("skipped") else
+                      _section_block(head, cond, CONDITIONING_COLUMNS, cond.get("rows", [])))
     steer = results.get("steering")
     if steer and steer.get("rows"):
         mask = steer.get("mask") or {}
-        cols = (f"{'method':<22}{'hole MSE':>9}{'PSNR dB':>8}{'right class':>12}{'known err':>10}"
-                f"{'fwd/image':>10}{'ms/image':>10}")
-        lines = [f"steering: inpainting {mask.get('kind')} ({_fmt(mask.get('hidden_fraction'), '.0%')} hidden) of "
-                 f"{steer.get('images')} held-out images; the uncut truth's class is read "
-                 f"{_fmt(steer.get('label_agreement_of_truth'), '.2f')}" + ("" if steer.get("complete") else "  [PARTIAL]"),
-                 cols, "-" * len(cols)]
-        for r in steer["rows"]:
-            lines.append(f"{r['method']:<22}{_fmt(r.get('hole_mse'), '.4f'):>9}{_fmt(r.get('hole_psnr_db'), '.2f'):>8}"
-                         f"{_fmt(r.get('label_agreement'), '.2f'):>12}{_fmt(r.get('known_max_abs_error'), '.1e'):>10}"
-                         f"{_fmt(r.get('forwards_per_sample'), 'd'):>10}{_fmt(r.get('latency_ms_per_sample'), '.2f'):>10}")
-        blocks.append("\n".join(lines))
+        head = (f"steering: inpainting {mask.get('kind')} ({_fmt(mask.get('hidden_fraction'), '.0%')} hidden) of "
+                f"{steer.get('images')} held-out images; the uncut truth's class is read "
+                f"{_fmt(steer.get('label_agreement_of_truth'), '.2f')}")
+        blocks.append(_section_block(head, steer, STEERING_COLUMNS, steer["rows"]))
     hybrid = results.get("hybrid")
     if hybrid and hybrid.get("rows"):
-        distil = hybrid.get("distillation") or {}
-        teacher = hybrid.get("teacher") or {}
-        cols = f"{'model':<22}{'nfe':>4}{'FID':>8}{'prec':>6}{'recall':>7}{'ms/sample':>11}"
-        lines = [f"hybrid: {distil.get('method', 'distillation')}; distillation {_fmt(distil.get('train_s'), '.0f')} s "
-                 f"= {_fmt(distil.get('share_of_teacher_train_s'), '.2f')}× the teacher's "
-                 f"{_fmt(teacher.get('train_s'), '.0f')} s of training" + ("" if hybrid.get("complete") else "  [PARTIAL]"),
-                 cols, "-" * len(cols)]
+        distil, teacher = hybrid.get("distillation") or {}, hybrid.get("teacher") or {}
+        head = (f"hybrid: {distil.get('method', 'distillation')}; distillation {_fmt(distil.get('train_s'), '.0f')} s "
+                f"= {_fmt(distil.get('share_of_teacher_train_s'), '.2f')}× the teacher's "
+                f"{_fmt(teacher.get('train_s'), '.0f')} s of training")
         order = {"teacher": 0, "student": 1, "reference": 2}
-        for r in sorted(hybrid["rows"], key=lambda r: (order.get(r["role"], 3), -r["nfe"])):
-            lines.append(f"{r['role'] + ' (' + r['architecture'] + ')':<22}{r['nfe']:>4}{_quality_cells(r.get('quality'))}"
-                         f"{_fmt(r.get('latency_ms_per_sample'), '.3f'):>11}")
-        blocks.append("\n".join(lines))
+        rows = sorted(hybrid["rows"], key=lambda r: (order.get(r["role"], 3), -r["nfe"]))
+        blocks.append(_section_block(head, hybrid, HYBRID_COLUMNS, rows))
     return "\n\n".join(blocks)
