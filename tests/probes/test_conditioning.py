@@ -135,3 +135,27 @@ def test_presets_and_results_are_plain_json(measured):
     assert conditioning_settings("quick", "cpu").resolution == 16
     assert conditioning_settings("full", "cuda", data_dir="x").data_dir == "x"
     json.dumps(measured, allow_nan=False)
+
+
+def test_a_labelled_folder_gives_the_classes(tmp_path):
+    """`--data DIR` with DIR/<class>/*.png: the probe trains on those classes and the conditional
+    GAN draws the one asked for (three classes of stripes and a blob, made here)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    grid = np.indices((8, 8))
+    patterns = {"rows": (grid[0] % 4 < 2), "columns": (grid[1] % 4 < 2),
+                "blob": ((grid[0] - 3.5) ** 2 + (grid[1] - 3.5) ** 2 < 8)}
+    for name, pattern in patterns.items():
+        (tmp_path / "data" / name).mkdir(parents=True)
+        for i in range(110):  # the folder loader asks for at least 320 images
+            noisy = np.clip(pattern * 200 + rng.normal(25, 20, (8, 8)), 0, 255).astype(np.uint8)
+            Image.fromarray(noisy, mode="L").save(tmp_path / "data" / name / f"{i}.png")
+    settings = ConditioningSettings(**{**TINY.__dict__, "data_dir": str(tmp_path / "data"), "guidance_scales": (3.0,)})
+    results, _ = run_probe(settings, tmp_path)
+    section = results["conditioning"]
+    assert section["classifier"]["classes"] == 3 and section["classifier"]["chance_accuracy"] == pytest.approx(1 / 3)
+    assert sorted(c["class"] for c in section["rows"][0]["per_class"]) == sorted(patterns)
+    gan = next(r for r in section["rows"] if r["architecture"] == "gan")
+    assert gan["conditional_accuracy"] >= 0.8  # chance is 0.33
