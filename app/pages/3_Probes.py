@@ -64,9 +64,15 @@ if not sets:
 st.subheader("Machines")
 st.dataframe(machine_summary(sets), hide_index=True, key="probe_table")
 chosen, exact = choose(sets, answers["serving_hardware"])
-st.caption(f"The decision uses {escape(chosen.label) if chosen else 'none (no cost model)'}"
-           + (" (measured on the serving hardware)." if exact else
-              f"; none ran on the serving hardware ({answers['serving_hardware']})."))
+if chosen is None:
+    st.caption("No file holds a cost model (the inference probe's): latency and cost keep the catalog's "
+               "assumptions. Training and controllability measurements in the files still count.")
+else:
+    st.caption(f"The cost model the decision uses: {escape(chosen.label)}"
+               + (" (measured on the serving hardware)." if exact else
+                  f"; none ran on the serving hardware ({answers['serving_hardware']}).")
+               + " Training and controllability measurements come from that file when it has them, else from "
+                 "the first file that does.")
 st.button("Clear loaded results", key="probe_clear", on_click=state.clear_probe_results)
 
 for chart_key, title, spec in charts.probe_charts(sets, answers["gpu_hourly_usd"]):
