@@ -13,7 +13,12 @@ from typing import Callable
 from rubric.estimates import Estimate, Figure
 from rubric.knowledge import Criterion, Family, Knowledge
 
-LOG2_CAP = 30.0  # ratios beyond 2^±30 (zero budgets, zero costs) are treated as 2^±30
+# Ratios beyond 2^±64 (about 1.8e19; zero budgets, zero costs) are treated as 2^±64. The cap is
+# far beyond any ratio the schema's ranges give (a 1 µs budget against an hour-long CPU sample is
+# about 2^42): a family capped while another is not would stop gaining from a looser limit that
+# the other gains from, and a loosened budget could then flip the choice (found by hypothesis
+# with a cap of 2^30).
+LOG2_CAP = 64.0
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Properties of the engine over the whole answers space (hypothesis)."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rubric import answers as answers_mod
@@ -9,7 +9,9 @@ from rubric import engine, knowledge
 
 KB = knowledge.load()
 QUESTIONS = answers_mod.questions()
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI explores the same examples every run, so a rare counterexample cannot make it
+# flaky; the properties were also run with 1,500 random examples each by hand.
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 def _value(q):
@@ -58,8 +60,17 @@ def test_scaling_all_weights_leaves_the_ranking_unchanged(answers, factor):
     assert scaled.recommendation == base.recommendation
 
 
+# Found by hypothesis when utilities capped ratios at 2^30: diffusion's latency ratio (~2^31.6)
+# was capped while the GAN's was not, so loosening the budget helped only the GAN.
 @FAST
 @given(ANSWERS, st.floats(1.01, 1000.0))
+@example(answers_mod.validate({
+    "serving_hardware": "cpu", "resolution": 3789, "latency_budget_ms": 0.001953125, "samples_per_month": 0,
+    "gpu_hourly_usd": 0.0, "conditioning": ["none"], "dataset_images": 0, "pretrained_allowed": False,
+    "training_risk_tolerance": "low", "team_gan_experience": "none", "deadline_weeks": None,
+    "diversity_priority": "low", "fidelity_priority": "low", "binding_constraint": "conditioning"}), 2.0)
+@example(answers_mod.validate({"serving_hardware": "cpu", "resolution": 4096, "latency_budget_ms": 0.001,
+                               "conditioning": ["text"], "binding_constraint": "none"}), 1.5)
 def test_loosening_the_latency_budget_never_turns_diffusion_into_another(answers, factor):
     if answers["latency_budget_ms"] is None:
         answers = {**answers, "latency_budget_ms": 100.0}
