@@ -9,7 +9,8 @@ skip the chart instead of showing an empty frame.
 """
 from __future__ import annotations
 
-from reports.probe_view import ProbeSet, cheapest_rows, control_records, inference_records, training_records
+from reports.control_view import control_records
+from reports.probe_view import ProbeSet, cheapest_rows, inference_records, training_records
 
 WIDTH = 520  # px; the app stretches it to the column, the PDF scales it to the text width
 FAMILY_COLORS = {"gan": "#e45756", "diffusion": "#4c78a8", "hybrid": "#54a24b"}

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import yaml
 
 from reports import charts
-from reports.probe_view import (ProbeSet, conditioning_summary, control_notes, hybrid_summary, machine_summary,
-                                sample_grid_images, steering_summary, training_records, training_summary)
+from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
+from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
 from reports.whatif import what_would_change
 
 

@@ -9,8 +9,8 @@ from app.uploads import MAX_PROBE_BYTES
 from probes.config import PROFILES
 from reports import charts
 from reports.markdown import escape
-from reports.probe_view import (conditioning_summary, control_notes, hybrid_summary, machine_summary,
-                                sample_grid_images, steering_summary, training_records, training_summary)
+from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
+from reports.probe_view import machine_summary, sample_grid_images, training_records, training_summary
 
 state.init()
 answers, sets = st.session_state["answers"], st.session_state["probe_sets"]

@@ -10,8 +10,9 @@ import pytest
 from reports import charts, document
 from reports.charts import FAMILY_COLORS
 from reports.markdown import render
-from reports.probe_view import (ProbeSet, conditioning_summary, control_notes, control_records, hybrid_summary,
-                                steering_summary, unique_labels)
+from reports.control_view import (conditioning_summary, control_notes, control_records, hybrid_summary,
+                                  steering_summary)
+from reports.probe_view import ProbeSet, unique_labels
 
 from tests.reports.conftest import ROOT
 
