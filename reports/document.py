@@ -15,6 +15,7 @@ import yaml
 from reports import charts
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
+from reports.text import evidence_lines
 from reports.whatif import what_would_change
 
 
@@ -86,6 +87,7 @@ def summary(result: dict) -> list:
                         + ("" if result["feasible"] else " No candidate meets it: this is the closest."))]
     if result["notes"]:
         blocks.append(Bullets(tuple(f"Note: {n}" for n in result["notes"])))
+    blocks += [Paragraph("What the decision rests on:"), Bullets(tuple(evidence_lines(result)))]
     return blocks
 
 

@@ -27,12 +27,44 @@ def _change(value: float | None, to: str | None) -> str:
     return f"{'+' if value > 0 else ''}{value * 100:.0f}% (→ {to})"
 
 
+# What each kind of probe evidence changes in the decision, for the evidence lines.
+EVIDENCE_USE = (
+    ("training", "training probe", "stability, mode coverage and data needs"),
+    ("conditioning", "conditioning probe", "class-conditioning support"),
+    ("steering", "steering probe", "editing (inpainting) support"),
+    ("hybrid", "hybrid probe", "the distilled student's steps, distillation cost, fidelity and diversity"),
+)
+
+
+def evidence_lines(result: dict[str, Any]) -> list[str]:
+    """One line per kind of evidence: measured (and from which file) or published figures only,
+    so a reader sees at once which parts of the decision rest on measurements."""
+    evidence = result.get("evidence") or {}
+    profile = evidence.get("device_profile")
+    used = any(e.get("basis") == "measured" for e in result["estimates"].values())
+    if profile and used:
+        lines = [f"latency and cost: the cost model measured on {profile.get('device_name')} "
+                 f"({evidence.get('probe_results')})"]
+    elif profile:
+        lines = [f"latency and cost: the catalog's assumed efficiency (the cost model measured on "
+                 f"{profile.get('device_name')} cannot be carried to the serving hardware)"]
+    else:
+        lines = ["latency and cost: the catalog's assumed efficiency (no cost model measured)"]
+    for key, probe, what in EVIDENCE_USE:
+        measured = evidence.get(key)
+        lines.append(f"{what}: measured by the {probe} ({measured.get('file') or evidence.get('probe_results')}), "
+                     "blended with the published figures" if measured else f"{what}: published figures only")
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
     top = result["recommendation"]
     est = result["estimates"]
     lines = [f"genarch recommends: {top.upper()} — {est[top] and result['ranking'][0]['variant_name']}",
              f"binding constraint: {result['binding_constraint']}"]
     lines += [f"note: {note}" for note in result["notes"]]
+    if any((result.get("evidence") or {}).get(k) for k in ("device_profile", *(e[0] for e in EVIDENCE_USE))):
+        lines += [f"evidence: {line}" for line in evidence_lines(result)]
     header = f"{'candidate':<10} {'score':>6}  {'latency/sample':>14}  {'USD/1k':>8}  {'USD/month':>10}  {'train GPU-h':>11}  {'weeks':>6}  status"
     lines += ["", header, "-" * len(header)]
     for row in result["ranking"]:

@@ -5,6 +5,7 @@ from app import form, state
 from reports import charts
 from reports.document import fmt
 from reports.markdown import escape
+from reports.text import evidence_lines
 from reports.whatif import what_would_change
 
 state.init()
@@ -22,6 +23,8 @@ if not result["feasible"]:
     st.warning("No candidate meets the binding constraint; this is the one that comes closest.")
 for note in result["notes"]:
     st.info(escape(note))
+with st.expander("What the decision rests on: measurements or published figures"):
+    st.markdown("\n".join(f"- {escape(line)}" for line in evidence_lines(result)))
 
 st.subheader("Ranking")
 st.dataframe([{"#": i, "candidate": r["architecture"], "variant": r["variant_name"], "score": r["score"],

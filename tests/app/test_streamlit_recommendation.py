@@ -26,6 +26,8 @@ def test_latency_bound_shows_the_ranking_eliminations_and_the_chart():
     assert candidates == {"1. gan", "2. hybrid (eliminated)", "3. diffusion (eliminated)"}
     assert at.metric[0].value == "100%"
     assert len(at.get("dataframe")) >= 2  # the ranking and the figures behind the first reason
+    (rests_on,) = [e for e in at.expander if e.label.startswith("What the decision rests on")]
+    assert "no cost model measured" in rests_on.markdown[0].value  # no probe results on this page yet
 
 
 def test_weight_flips_are_drawn_and_explained():
