@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_probe_quick.py --only inference
 	$(BIN)/python benchmarks/bench_probe_quick.py --only inference,training
+	$(BIN)/python benchmarks/bench_probe_quick.py --only all
 	$(BIN)/python benchmarks/bench_probe_extrapolation.py
 
 clean:
