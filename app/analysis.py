@@ -58,7 +58,8 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
     ordered = [chosen, *sets] if chosen else list(sets)
     found = {name: next(((e, s) for s in ordered if (e := extract(s.results))), (None, None))
              for name, extract in SECTIONS.items()}
-    if chosen is None and not any(e for e, _ in found.values()):
+    unused = _unused_sections(sets, found)
+    if chosen is None and not any(e for e, _ in found.values()) and not unused:
         return None
     notes = []
     if len(sets) > 1 and chosen is not None:
@@ -73,10 +74,30 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
         if not any(s is t for t in used_sets[:i]) and not s.results.get("complete"):
             notes.append(f"probe results {s.source} are partial (complete: false); "
                          "`genarch probe --resume` finishes them")
-    used = chosen or next(s for _, s in found.values() if s is not None)
+    notes += unused
+    used = chosen or next((s for _, s in found.values() if s is not None), sets[0])
     return {"device_profile": device_profile(chosen.results) if chosen else None, "notes": notes,
             "probe_results": used.source,
             **{name: e and {**e, "file": s.source} for name, (e, s) in found.items()}}
+
+
+def _unused_sections(sets: list[ProbeSet], found: dict) -> list[str]:
+    """Notes for controllability sections that are present but cannot be evidence (skipped, or
+    stopped before their end), when no file gives that section complete."""
+    notes = []
+    for name in ("conditioning", "steering", "hybrid"):
+        if found[name][0] is not None:
+            continue
+        for s in sets:
+            section = s.results.get(name)
+            if not isinstance(section, dict):
+                continue
+            if section.get("skipped"):
+                notes.append(f"{name} was not measured in {s.source}: {section['skipped']}")
+            elif not section.get("complete"):
+                notes.append(f"the {name} section of {s.source} is unfinished, so the decision does not use it; "
+                             "`genarch probe --resume` finishes it")
+    return notes
 
 
 # Sections that describe the families rather than the serving device: evidence key -> extractor.

@@ -32,3 +32,24 @@ def test_analyse_uses_and_names_the_evidence():
     assert any("decision uses NVIDIA H100 80GB HBM3 (measured on the serving hardware)" in n
                for n in result["notes"])
     assert analyse(values)["estimates"]["gan"]["basis"] == "catalog"
+
+
+def test_unfinished_or_skipped_controllability_sections_are_named_not_used():
+    from tests.rubric.test_control_evidence import conditioning_results, hybrid_results
+
+    values = answers.validate({"conditioning": ["class"]})
+    results = {"environment": {"device_name": "Test CPU"}, "complete": False, **hybrid_results({1: 2.5}),
+               "conditioning": {"complete": True, "skipped": "the images have no class folders", "rows": []}}
+    results["hybrid"]["complete"] = False
+    result = analyse(values, [ProbeSet.from_results(results, "partial.json")])
+    assert result["evidence"]["hybrid"] is None and result["evidence"]["conditioning"] is None
+    notes = " | ".join(result["notes"])
+    assert "the hybrid section of partial.json is unfinished, so the decision does not use it" in notes
+    assert "conditioning was not measured in partial.json: the images have no class folders" in notes
+    assert result["estimates"]["hybrid"]["nfe"] == analyse(values)["estimates"]["hybrid"]["nfe"]
+    # A complete section in another file is used, and the unfinished one is then not mentioned.
+    done = ProbeSet.from_results({"environment": {"device_name": "Other"}, "complete": True,
+                                  **conditioning_results(0.5, {1.0: 0.6}), **hybrid_results({1: 2.5})}, "done.json")
+    both = analyse(values, [ProbeSet.from_results(results, "partial.json"), done])
+    assert both["evidence"]["hybrid"]["file"] == "done.json"
+    assert not any("hybrid section" in n for n in both["notes"])
