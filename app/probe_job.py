@@ -1,11 +1,13 @@
 """`genarch probe` in a background process, watched through the results file it keeps current.
 
-    job = start(profile="quick", device="auto")     # returns at once; the page never blocks
-    job.status()    # running / done / failed / cancelled, rows measured, rows expected, log tail
+    job = start(profile="quick", device="auto", probes=("inference", "training"))  # returns at once
+    job.status()    # running / done / failed / cancelled, progress across probes, stage, log tail
     job.cancel()    # SIGINT: the probe stops cleanly and keeps what it measured
 
-The runner rewrites probe-results.json atomically after every measurement, so progress is the
-number of rows in that file; the expected number comes from the run's config (written first).
+The runner rewrites probe-results.json atomically after every measurement, so progress is read
+from that file: inference rows against the number the config plans, training runs against the
+runs it plans, a controllability section done when it is complete, and every probe that has
+finished (`probe_wall_s`) done; probes are weighted by how long each takes.
 Torch is imported only by the child process, never by the app.
 """
 from __future__ import annotations
@@ -29,8 +31,13 @@ def probes_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "diffusers"))
 
 
-def probe_command(out_dir: str, profile: str, device: str) -> list[str]:
-    return [sys.executable, "-m", "app.cli", "probe", "--profile", profile, "--only", "inference",
+# Seconds each probe took in the quick profile on a 2-core CPU (benchmarks/bench_probe_quick.py
+# --only all, 2026-11-26): the progress bar's weights across probes, and the times the page quotes.
+QUICK_CPU_SECONDS = {"inference": 84, "training": 172, "conditioning": 61, "steering": 60, "hybrid": 49}
+
+
+def probe_command(out_dir: str, profile: str, device: str, probes: tuple[str, ...] = ("inference",)) -> list[str]:
+    return [sys.executable, "-m", "app.cli", "probe", "--profile", profile, "--only", ",".join(probes),
             "--device", device, "--out", out_dir, "--no-progress"]
 
 
@@ -45,18 +52,56 @@ def expected_rows(config: dict | None) -> int | None:
         return None
 
 
+def expected_training_runs(config: dict | None) -> int | None:
+    """Training runs the training probe plans: both families × dataset fractions × seeds."""
+    try:
+        training = config["training"]
+        return 2 * len(training["fractions"]) * len(training["seeds"])
+    except (KeyError, TypeError):
+        return None
+
+
+def progress(results: dict) -> tuple[float, str]:
+    """(share of the run done, what it is measuring now) from a results file being written."""
+    config = results.get("config") or {}
+    probes = list(config.get("probes") or ["inference"])
+    finished = results.get("probe_wall_s") or {}
+    done, stage = {}, ""
+    for i, name in enumerate(probes):
+        if name in finished:
+            done[name] = 1.0
+            continue
+        if name == "inference":
+            count, planned, unit = len(results.get("inference") or []), expected_rows(config), "measurements"
+        elif name == "training":
+            count, planned, unit = len((results.get("training") or {}).get("runs") or []), \
+                expected_training_runs(config), "training runs"
+        else:
+            count, planned, unit = int(bool((results.get(name) or {}).get("complete"))), 1, ""
+        done[name] = min(count / planned, 1.0) if planned else 0.0
+        if not stage and done[name] < 1.0:
+            detail = f": {count} of about {planned} {unit}" if unit and planned else ": training and measuring"
+            stage = f"probe {i + 1} of {len(probes)}, {name}{detail}"
+    weights = {name: QUICK_CPU_SECONDS.get(name, 60) for name in probes}
+    return sum(weights[n] * done[n] for n in probes) / sum(weights.values()), stage
+
+
 @dataclass
 class JobStatus:
     state: str  # "running", "done", "failed", "cancelled"
-    rows: int
+    rows: int  # inference rows measured
     expected: int | None
     elapsed_s: float
     message: str = ""
+    progress: float | None = None  # share done across every probe of the run (progress())
+    stage: str = ""  # "probe 2 of 3, training: 4 of about 12 training runs"
 
     @property
     def fraction(self) -> float:
         if self.state != "running":
             return 1.0
+        if self.progress is not None:
+            return min(self.progress, 0.99)
         return min(self.rows / self.expected, 0.99) if self.expected else 0.0
 
 
@@ -97,8 +142,10 @@ class ProbeJob:
             self.process.kill()  # it ignored SIGINT for too long
             code = self.process.wait()
         if code is None:
+            share, stage = progress(results) if results else (0.0, "starting")
             return JobStatus("running", rows, expected, elapsed,
-                             "cancelling: finishing the current measurement" if self.cancelled_at else "")
+                             "cancelling: finishing the current measurement" if self.cancelled_at else "",
+                             share, stage)
         if self.cancelled_at is not None or code == 130:
             return JobStatus("cancelled", rows, expected, elapsed, "cancelled; the rows measured so far are kept")
         if code == 0 and results:
@@ -114,12 +161,12 @@ class ProbeJob:
             self.process.send_signal(signal.SIGINT)
 
 
-def start(profile: str = "quick", device: str = "auto") -> ProbeJob:
+def start(profile: str = "quick", device: str = "auto", probes: tuple[str, ...] = ("inference",)) -> ProbeJob:
     """Start `genarch probe` writing into a fresh temporary directory; return at once."""
     out_dir = tempfile.mkdtemp(prefix="genarch-probe-")
     log_path = os.path.join(out_dir, "probe.log")
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(probe_command(out_dir, profile, device),
+        process = subprocess.Popen(probe_command(out_dir, profile, device, tuple(probes)),
                                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     return ProbeJob(process, out_dir, log_path)

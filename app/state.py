@@ -104,7 +104,8 @@ def start_probe_job() -> None:
     if job is not None and job.status().state == "running":
         return  # one run per session at a time
     st.session_state["probe_job"] = probe_job.start(st.session_state.get("probe_profile", "quick"),
-                                                    st.session_state.get("probe_device", "auto"))
+                                                    st.session_state.get("probe_device", "auto"),
+                                                    tuple(st.session_state.get("probe_only") or ("inference",)))
     st.session_state["probe_notices"] = []
 
 
@@ -129,9 +130,12 @@ def collect_probe_job() -> None:
         return
     stamp = time.strftime("%H:%M:%S")
     add_probe_results(probe_set.results, f"this machine, run at {stamp}")
-    kind, text = (("warning", f"Probe cancelled after {status.rows} measurements; they are kept.")
+    probes = ", ".join((probe_set.results.get("config") or {}).get("probes") or ["inference"])
+    kind, text = (("warning", f"Probe cancelled after {status.elapsed_s:.0f} s ({probes}; {status.rows} inference "
+                              "measurements); what it measured is kept.")
                   if status.state == "cancelled" else
-                  ("success", f"Probe finished: {status.rows} measurements in {status.elapsed_s:.0f} s."))
+                  ("success", f"Probe finished in {status.elapsed_s:.0f} s: {probes} ({status.rows} inference "
+                              "measurements)."))
     st.session_state["probe_notices"] = [(kind, text)]
 
 

@@ -7,6 +7,7 @@ from app import probe_job, state
 from app.analysis import choose
 from app.uploads import MAX_PROBE_BYTES
 from probes.config import PROFILES
+from probes.registry import BUILTIN_PROBES
 from reports import charts
 from reports.markdown import escape
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
@@ -25,12 +26,17 @@ with run:
     if not installed:
         st.info("Running probes needs torch and diffusers in this environment "
                 "(`pip install torch diffusers`); loading results files works without them.")
+    st.multiselect("Probes", list(BUILTIN_PROBES), default=["inference"], key="probe_only",
+                   format_func=lambda name: f"{name} (~{probe_job.QUICK_CPU_SECONDS[name] / 60:.1f} min)",
+                   help="What each measures: " + "; ".join(f"{n}: {d}" for n, (_, d) in BUILTIN_PROBES.items())
+                        + ". Times: the quick profile on a 2-core CPU; a GPU is faster.")
     st.selectbox("Profile", PROFILES, key="probe_profile",
-                 help="quick: 3 sizes × 3 NFEs per family, about a minute on a laptop CPU; full: for GPUs")
+                 help="quick: 3 sizes × 3 NFEs per family and small training runs, for CPUs and laptops; "
+                      "full: every size and NFE, more seeds and data sizes, for GPUs")
     st.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="probe_device")
     job = st.session_state["probe_job"]
-    st.button("Run the probe profile", key="probe_run", type="primary", on_click=state.start_probe_job,
-              disabled=not installed or job is not None)
+    st.button("Run the selected probes", key="probe_run", type="primary", on_click=state.start_probe_job,
+              disabled=not installed or job is not None or not st.session_state.get("probe_only"))
 
     @st.fragment(run_every=1.0)
     def progress() -> None:
@@ -41,9 +47,7 @@ with run:
         if status.state != "running":
             state.collect_probe_job()
             st.rerun(scope="app")
-        expected = f" of about {status.expected}" if status.expected else ""
-        st.progress(status.fraction, text=f"{status.rows}{expected} measurements · {status.elapsed_s:.0f} s "
-                                          f"{status.message}")
+        st.progress(status.fraction, text=f"{status.stage} · {status.elapsed_s:.0f} s {status.message}")
         st.button("Cancel", key="probe_cancel", on_click=state.cancel_probe_job)
 
     if job is not None:

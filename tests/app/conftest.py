@@ -67,6 +67,6 @@ def fake_probe(monkeypatch):
     options = {"args": ["0.05"]}
     monkeypatch.setattr(probe_job, "probes_installed", lambda: True)
     monkeypatch.setattr(probe_job, "probe_command",
-                        lambda out_dir, profile, device: [sys.executable, str(FAKE_PROBE), out_dir,
-                                                          *options["args"]])
+                        lambda out_dir, profile, device, probes=("inference",): [
+                            sys.executable, str(FAKE_PROBE), out_dir, *options["args"]])
     return options

@@ -68,3 +68,46 @@ def test_failure_is_reported_with_the_log(fake_probe):
 @pytest.mark.parametrize("rows, expected, fraction", [(0, 24, 0.0), (12, 24, 0.5), (30, 24, 0.99), (5, None, 0.0)])
 def test_progress_fraction_while_running(rows, expected, fraction):
     assert probe_job.JobStatus("running", rows, expected, 1.0).fraction == pytest.approx(fraction)
+
+
+def test_the_command_runs_the_probes_chosen():
+    command = probe_job.probe_command("/tmp/out", "quick", "cpu", ("inference", "hybrid"))
+    assert command[command.index("--only") + 1] == "inference,hybrid"
+    default = probe_job.probe_command("/tmp/out", "quick", "cpu")
+    assert default[default.index("--only") + 1] == "inference"
+
+
+def test_progress_spans_every_probe_of_the_run():
+    config = {**json.loads(PROBE_RESULTS.read_text())["config"], "probes": ["inference", "training", "hybrid"],
+              "training": {"fractions": [0.1, 0.3, 1.0], "seeds": [0, 1]}}
+    w = probe_job.QUICK_CPU_SECONDS
+    total = w["inference"] + w["training"] + w["hybrid"]
+    share, stage = probe_job.progress({"config": config, "inference": [{}] * 12})
+    assert share == pytest.approx(0.5 * w["inference"] / total)
+    assert stage == "probe 1 of 3, inference: 12 of about 24 measurements"
+    # inference finished (its wall time is recorded even with fewer rows than planned), 3 of 12 runs
+    running = {"config": config, "inference": [{}] * 20, "probe_wall_s": {"inference": 80.0},
+               "training": {"runs": [{}] * 3}}
+    share, stage = probe_job.progress(running)
+    assert share == pytest.approx((w["inference"] + 0.25 * w["training"]) / total)
+    assert stage == "probe 2 of 3, training: 3 of about 12 training runs"
+    share, stage = probe_job.progress({**running, "probe_wall_s": {"inference": 80.0, "training": 170.0},
+                                       "hybrid": {"complete": False, "rows": []}})
+    assert stage == "probe 3 of 3, hybrid: training and measuring"
+    assert probe_job.JobStatus("running", 20, 24, 1.0, progress=share).fraction == pytest.approx(
+        (w["inference"] + w["training"]) / total)
+
+
+def test_the_page_starts_the_probes_selected(monkeypatch):
+    from tests.app.conftest import page
+
+    started = []
+    monkeypatch.setattr(probe_job, "probes_installed", lambda: True)
+    monkeypatch.setattr(probe_job, "start", lambda profile, device, probes: started.append(probes))
+    at = page("3_Probes.py").run()
+    assert at.multiselect(key="probe_only").value == ["inference"]
+    at.multiselect(key="probe_only").set_value(["training", "steering"]).run()
+    at.button(key="probe_run").click().run()
+    assert started == [("training", "steering")]
+    at.multiselect(key="probe_only").set_value([]).run()
+    assert at.button(key="probe_run").disabled  # nothing to run

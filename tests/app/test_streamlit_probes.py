@@ -68,7 +68,8 @@ def test_run_in_the_background_with_progress(fake_probe):
     assert at.button(key="probe_run").disabled and at.button(key="probe_cancel")
     assert len(at.get("progress")) == 1
     _until_collected(at)
-    assert at.success[0].value.startswith(f"Probe finished: {ROWS} measurements")
+    assert at.success[0].value.startswith("Probe finished in ")
+    assert at.success[0].value.endswith(f": inference ({ROWS} inference measurements).")
     (probe_set,) = at.session_state["probe_sets"]
     assert probe_set.source.startswith("this machine, run at")
     assert _titles(at)[0].startswith("Latency per sample")
