@@ -30,7 +30,7 @@ from probes.control_settings import CONDITIONING_PRESETS, ConditioningSettings, 
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, timed,
                                    train_steps)
 from probes.data import ImageData, to_uint8
-from probes.fidelity import DomainExtractor, quality_metrics
+from probes.fidelity import DomainExtractor, precision_recall, quality_metrics
 from probes.ref_cond_diffusion import (CondDenoiserConfig, GuidedDenoiser, build_cond_denoiser, drop_labels,
                                        forwards_per_step)
 from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator, d_hinge_loss, g_hinge_loss
@@ -86,7 +86,8 @@ def train_cond_diffusion(data: ImageData, s: ConditioningSettings, seed: int, de
 
 @torch.no_grad()
 def class_metrics(images: torch.Tensor, requested: torch.Tensor, extractor: DomainExtractor, data: ImageData) -> dict:
-    """Conditional accuracy overall and per class, and per-class diversity relative to real."""
+    """Conditional accuracy overall and per class; per class also diversity relative to real and
+    quality as precision/recall against that class's held-out images (torch-fidelity)."""
     net = extractor.net.to("cpu")
     images = images.float().cpu()
     predicted = net(to_uint8(images)).argmax(1)
@@ -96,11 +97,15 @@ def class_metrics(images: torch.Tensor, requested: torch.Tensor, extractor: Doma
         mine, real = feats[requested == c], real_feats[data.held_out_labels == c]
         spread = torch.pdist(real).mean() if len(real) > 1 else None
         diversity = float(torch.pdist(mine).mean() / spread) if spread is not None and len(mine) > 1 else None
+        quality = precision_recall(images[requested == c], data.held_out[data.held_out_labels == c], extractor) or {}
         per_class.append({"class": name, "accuracy": float((predicted[requested == c] == c).float().mean()),
-                          "diversity_ratio": diversity})
+                          "diversity_ratio": diversity, "precision": quality.get("precision"),
+                          "recall": quality.get("recall")})
     ratios = [p["diversity_ratio"] for p in per_class if p["diversity_ratio"] is not None]
+    precisions = [p["precision"] for p in per_class if p["precision"] is not None]
     return {"conditional_accuracy": float((predicted == requested).float().mean()),
-            "diversity_ratio_mean": sum(ratios) / len(ratios) if ratios else None, "per_class": per_class}
+            "diversity_ratio_mean": sum(ratios) / len(ratios) if ratios else None,
+            "precision_worst_class": min(precisions) if precisions else None, "per_class": per_class}
 
 
 def measure_gan(g, labels, extractor, data, seed, device) -> dict:

@@ -49,6 +49,7 @@ def conditioning_evidence(results: dict) -> dict | None:
         return {"conditional_accuracy": acc, "chance_accuracy": chance, "classifier_ceiling": ceiling,
                 "accuracy_over_chance": acc / chance if chance else None,
                 "diversity_ratio_mean": row.get("diversity_ratio_mean"),
+                "precision_worst_class": row.get("precision_worst_class"),
                 "worst_class": worst and {"class": worst["class"], "accuracy": worst["accuracy"]},
                 "latency_ms_per_sample": row.get("latency_ms_per_sample"),
                 "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}

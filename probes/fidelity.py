@@ -170,27 +170,45 @@ class _Uint8Dataset(torch.utils.data.Dataset):
         return self.images[i]
 
 
-def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor,
-                    kid_subsets: int = 10) -> dict:
-    """FID, KID (mean ± std) and precision/recall of generated against real images."""
+def _calculate(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor, fid: bool, kid: bool,
+               kid_subsets: int = 10) -> dict:
     import torch_fidelity
 
     n = min(len(generated), len(real))
     if extractor.weights_path is not None:
         _registered_class()
-    result = torch_fidelity.calculate_metrics(
+    return torch_fidelity.calculate_metrics(
         input1=_Uint8Dataset(generated), input2=_Uint8Dataset(real),  # generated first (issue #58)
-        cuda=torch.cuda.is_available(), fid=True, kid=True, prc=True,
+        cuda=torch.cuda.is_available(), fid=fid, kid=kid, prc=True,
         # named explicitly: prc would otherwise default to vgg16 (a second download)
         feature_extractor=extractor.name, feature_extractor_weights_path=extractor.weights_path,
         kid_subset_size=min(1000, max(2, n // 2)), kid_subsets=kid_subsets, prc_neighborhood=min(3, n - 1),
         batch_size=256, save_cpu_ram=True, cache=False, verbose=False)
+
+
+def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor,
+                    kid_subsets: int = 10) -> dict:
+    """FID, KID (mean ± std) and precision/recall of generated against real images."""
+    result = _calculate(generated, real, extractor, fid=True, kid=True, kid_subsets=kid_subsets)
     return {"fid": float(result["frechet_inception_distance"]),
             "kid": float(result["kernel_inception_distance_mean"]),
             "kid_std": float(result["kernel_inception_distance_std"]),
             "precision": float(result["precision"]), "recall": float(result["recall"]),
             "f_score": float(result["f_score"]), "feature_extractor": extractor.name,
             "samples": len(generated)}
+
+
+MIN_PRC_SAMPLES = 4  # k = 3 nearest neighbours need at least 4 points on each side
+
+
+def precision_recall(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor) -> dict | None:
+    """Precision and recall alone (Kynkäänniemi et al. 2019, through torch-fidelity): for small
+    sets, such as one class's samples, where FID and KID estimates would be dominated by bias.
+    None when either side has fewer than MIN_PRC_SAMPLES images."""
+    if min(len(generated), len(real)) < MIN_PRC_SAMPLES:
+        return None
+    result = _calculate(generated, real, extractor, fid=False, kid=False)
+    return {"precision": float(result["precision"]), "recall": float(result["recall"])}
 
 
 def mode_coverage(generated: torch.Tensor, extractor: DomainExtractor, data: ImageData) -> dict | None:

@@ -129,6 +129,7 @@ CONDITIONING_COLUMNS = (
     ("accuracy", 9, ".3f", lambda r: r.get("conditional_accuracy")),
     ("weakest class", 15, "", _worst_class),
     ("diversity", 10, ".2f", lambda r: r.get("diversity_ratio_mean")),
+    ("worst prec", 11, ".2f", lambda r: r.get("precision_worst_class")),
     *QUALITY_COLUMNS,
     ("fwd/sample", 11, "d", lambda r: r.get("forwards_per_sample")),
     ("ms/sample", 11, ".3f", lambda r: r.get("latency_ms_per_sample")),

@@ -235,6 +235,34 @@ def guidance_chart(c: dict[str, list[dict]]) -> dict | None:
     return _layered("Conditioning: accuracy against guidance scale (GAN: no guidance)", layers)
 
 
+def per_class_chart(c: dict[str, list[dict]]) -> dict | None:
+    """Per class, for the GAN and the denoiser at its highest guidance scale: how often the class
+    asked for is drawn (accuracy) and how real its samples look (precision), side by side."""
+    top = {}
+    for r in c["per_class"]:
+        if r["guidance_scale"] is not None:
+            top[r["machine"]] = max(top.get(r["machine"], r["guidance_scale"]), r["guidance_scale"])
+    data = []
+    for r in c["per_class"]:
+        if r["guidance_scale"] is not None and r["guidance_scale"] != top[r["machine"]]:
+            continue
+        model = r["architecture"] + ("" if r["guidance_scale"] is None else f", guidance {r['guidance_scale']:g}")
+        data += [{"machine": r["machine"], "model": model, "architecture": r["architecture"], "class": r["class"],
+                  "measure": measure, "value": r[key]}
+                 for measure, key in (("accuracy", "accuracy"), ("precision", "precision")) if r.get(key) is not None]
+    if not data:
+        return None
+    return _spec("Conditioning per class: accuracy and precision (the weakest class is what a user of it sees)",
+                 data, mark={"type": "point", "filled": True, "size": 70},
+                 encoding={"x": {"field": "class", "type": "nominal", "title": "class asked for", "sort": None},
+                           "y": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]},
+                                 "title": "share"},
+                           "color": {"field": "model", "type": "nominal", "title": None},
+                           "shape": {"field": "measure", "type": "nominal", "title": None},
+                           "tooltip": [{"field": "machine"}, {"field": "model"}, {"field": "class"},
+                                       {"field": "measure"}, {"field": "value", "format": ".2f"}]})
+
+
 def steering_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
     """Per completion method: error inside the hole, and whether the class survives, as dot plots."""
     data = [{**r, "what": r["method"] + (" (floor)" if r["method"] == "mean_fill" else "")} for r in c["steering"]]
@@ -304,9 +332,9 @@ def hybrid_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
 
 def _control_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, dict]]:
     """The controllability probes: conditioning, steering (inpainting), hybrid (distillation)."""
-    guidance = guidance_chart(c)
-    return (([("chart_guidance", "Conditioning: accuracy against guidance", guidance)] if guidance else [])
-            + steering_charts(c) + hybrid_charts(c))
+    charts = [("chart_guidance", "Conditioning: accuracy against guidance", guidance_chart(c)),
+              ("chart_per_class", "Conditioning per class", per_class_chart(c))]
+    return [chart for chart in charts if chart[2] is not None] + steering_charts(c) + hybrid_charts(c)
 
 
 def probe_charts(sets: list[ProbeSet], usd_per_hour: float) -> list[tuple[str, str, dict]]:

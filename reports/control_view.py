@@ -48,10 +48,12 @@ def control_records(sets: list[ProbeSet]) -> dict[str, list[dict]]:
                 "forwards_per_sample": _number(row.get("forwards_per_sample")),
                 "latency_ms_per_sample": _number(row.get("latency_ms_per_sample")),
                 "samples": _number(row.get("samples")), "conditional_accuracy": float(row["conditional_accuracy"]),
-                "diversity_ratio_mean": _number(row.get("diversity_ratio_mean")), **_quality_of(row)})
+                "diversity_ratio_mean": _number(row.get("diversity_ratio_mean")),
+                "precision_worst_class": _number(row.get("precision_worst_class")), **_quality_of(row)})
             out["per_class"] += [{"machine": s.label, "architecture": arch, "guidance_scale": scale,
                                   "class": clean(c.get("class", "?")), "accuracy": float(c["accuracy"]),
-                                  "diversity_ratio": _number(c.get("diversity_ratio"))}
+                                  "diversity_ratio": _number(c.get("diversity_ratio")),
+                                  "precision": _number(c.get("precision")), "recall": _number(c.get("recall"))}
                                  for c in _list(row.get("per_class")) if _finite(c.get("accuracy"))]
         steer = _dict(s.results.get("steering"))
         if _finite(steer.get("label_agreement_of_truth")):
@@ -94,7 +96,8 @@ def conditioning_summary(sets: list[ProbeSet]) -> list[dict]:
              "ms per sample": r["latency_ms_per_sample"], "conditional accuracy": r["conditional_accuracy"],
              "chance": _reference(c, r["machine"], "conditioning", "chance"),
              "classifier ceiling": _reference(c, r["machine"], "conditioning", "classifier ceiling"),
-             "diversity ratio (real = 1)": r["diversity_ratio_mean"], "FID": r["fid"], "samples": r["samples"]}
+             "diversity ratio (real = 1)": r["diversity_ratio_mean"],
+             "lowest per-class precision": r["precision_worst_class"], "FID": r["fid"], "samples": r["samples"]}
             for r in c["guidance"]]
 
 

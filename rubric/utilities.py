@@ -128,6 +128,8 @@ def _measured_class_support(ctx: Context) -> tuple[float, str, Figure] | None:
             f"classifier on real images {ceiling:.2f}) -> {support:.2f}")
     if m.get("worst_class"):
         text += f", weakest class {m['worst_class']['class']} at {m['worst_class']['accuracy']:.2f}"
+    if m.get("precision_worst_class") is not None:
+        text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
     if m.get("guidance_cost_ratio"):
         text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
     return support, text, _control_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share")

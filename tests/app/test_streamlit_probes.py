@@ -137,6 +137,6 @@ def test_controllability_sections_add_their_tables_and_charts():
     assert list(steering["method"]) == [r["method"] for r in rows["steering"]]
     assert list(hybrid["FID"]) == [r["quality"]["fid"] for r in rows["hybrid"]]
     titles = [t.split(":")[0] for t in _titles(at)]
-    assert titles[-5:] == ["Conditioning", "Steering", "Steering", "Hybrid", "Hybrid"]
+    assert titles[-6:] == ["Conditioning", "Conditioning per class", "Steering", "Steering", "Hybrid", "Hybrid"]
     assert any("steering hides 50% of each image" in c.value for c in at.caption)
     assert not [c for c in at.caption if "controllability probes" in c.value]

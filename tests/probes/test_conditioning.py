@@ -49,6 +49,7 @@ def test_conditional_models_beat_chance_by_a_clear_margin(measured):
     assert gan["conditional_accuracy"] >= 0.3  # ≥ 3× chance
     assert guided["conditional_accuracy"] >= 0.3
     assert len(gan["per_class"]) == 10 and all(0 <= c["accuracy"] <= 1 for c in gan["per_class"])
+    assert all(0 <= c["precision"] <= 1 and 0 <= c["recall"] <= 1 for c in gan["per_class"])
 
 
 def test_higher_guidance_gives_higher_accuracy_and_costs_two_forwards(measured):
@@ -72,6 +73,21 @@ def test_accuracy_metric_can_fail_on_mismatched_labels():
     wrong = class_metrics(images, labels[torch.randperm(200, generator=torch.Generator().manual_seed(0))],
                           extractor, data)["conditional_accuracy"]
     assert right > 0.6 and wrong < 0.25
+
+
+def test_per_class_quality_detects_samples_of_the_wrong_class():
+    """Planted: train images of the class asked for sit on that class's real manifold (precision
+    high); images of the next class, asked for as this one, do not (precision low)."""
+    data = control_data(None, 8, 0)
+    extractor, _ = domain_classifier(data, 0, 2)
+    labels = torch.arange(10).repeat_interleave(12)
+    own = torch.cat([data.train[data.train_labels == c][:12] for c in range(10)])
+    other = torch.cat([data.train[data.train_labels == (c + 1) % 10][:12] for c in range(10)])
+    right, wrong = class_metrics(own, labels, extractor, data), class_metrics(other, labels, extractor, data)
+    mean = lambda m, key: sum(c[key] for c in m["per_class"]) / 10  # noqa: E731
+    assert mean(right, "precision") > 0.7 and mean(wrong, "precision") < 0.4
+    assert right["precision_worst_class"] > wrong["precision_worst_class"]
+    assert all(c["recall"] is not None for c in right["per_class"])
 
 
 def test_diversity_ratio_detects_one_image_per_class():

@@ -17,7 +17,7 @@ from reports.probe_view import ProbeSet, unique_labels
 from tests.reports.conftest import ROOT
 
 CONTROL = json.loads((ROOT / "tests" / "fixtures" / "probe-results-control.json").read_text())
-CONTROL_KEYS = ["chart_guidance", "chart_steering", "chart_steering_agreement", "chart_hybrid",
+CONTROL_KEYS = ["chart_guidance", "chart_per_class", "chart_steering", "chart_steering_agreement", "chart_hybrid",
                 "chart_hybrid_latency"]
 SECTIONS = ("conditioning", "steering", "hybrid")
 
@@ -37,8 +37,8 @@ def literal() -> dict:
             "conditioning": {"complete": True, "classifier": classifier, "rows": [
                 {"architecture": "gan", "guidance_scale": None, "nfe": 1, "forwards_per_sample": 1,
                  "latency_ms_per_sample": 0.5, "samples": 40, "conditional_accuracy": 0.6,
-                 "diversity_ratio_mean": 0.7, "quality": {"fid": 12.5},
-                 "per_class": [{"class": "a", "accuracy": 0.8, "diversity_ratio": 0.9}]},
+                 "diversity_ratio_mean": 0.7, "precision_worst_class": 0.3, "quality": {"fid": 12.5},
+                 "per_class": [{"class": "a", "accuracy": 0.8, "diversity_ratio": 0.9, "precision": 0.75}]},
                 {"architecture": "diffusion", "guidance_scale": 3.0, "nfe": 10, "forwards_per_sample": 20,
                  "latency_ms_per_sample": 8.0, "samples": 40, "conditional_accuracy": 0.85,
                  "diversity_ratio_mean": 0.55, "quality": {"fid": 7.5}, "per_class": []}]},
@@ -69,7 +69,8 @@ def test_tables_carry_the_measured_values():
     gan, guided = conditioning_summary(sets)
     assert gan == {"machine": "Test GPU", "family": "gan", "guidance scale": None, "NFE": 1,
                    "forwards per sample": 1, "ms per sample": 0.5, "conditional accuracy": 0.6, "chance": 0.25,
-                   "classifier ceiling": 0.9, "diversity ratio (real = 1)": 0.7, "FID": 12.5, "samples": 40}
+                   "classifier ceiling": 0.9, "diversity ratio (real = 1)": 0.7, "lowest per-class precision": 0.3,
+                   "FID": 12.5, "samples": 40}
     assert (guided["guidance scale"], guided["forwards per sample"], guided["conditional accuracy"]) == (3.0, 20, 0.85)
     floor, repaint = steering_summary(sets)
     assert (floor["method"], floor["family"], floor["hole MSE (data in [-1, 1])"]) == ("mean_fill", "none", 0.25)
@@ -80,7 +81,7 @@ def test_tables_carry_the_measured_values():
     assert hybrid_summary(sets)[0]["KID"] == 0.5 and hybrid_summary(sets)[1]["KID"] is None
     c = control_records(sets)
     assert c["per_class"] == [{"machine": "Test GPU", "architecture": "gan", "guidance_scale": None, "class": "a",
-                               "accuracy": 0.8, "diversity_ratio": 0.9}]
+                               "accuracy": 0.8, "diversity_ratio": 0.9, "precision": 0.75, "recall": None}]
     assert control_notes(sets) == [
         "Test GPU: steering hides 50% of each image (bottom_half mask) in 40 held-out images",
         "Test GPU: students distilled in 12 s (25% of the teacher's training time) by progressive"]
@@ -167,7 +168,7 @@ def test_hybrid_charts_put_the_gan_at_one_step_in_its_family_colour():
 def test_probe_charts_end_with_the_control_charts(probe_sets):
     sets = _sets(with_control(probe_sets[0].results), "all.json")
     keys = [k for k, _, _ in charts.probe_charts(sets, 2.0)]
-    assert keys[-5:] == CONTROL_KEYS and len(set(keys)) == len(keys)
+    assert keys[-len(CONTROL_KEYS):] == CONTROL_KEYS and len(set(keys)) == len(keys)
     base = _sets(without_control(probe_sets[0].results))
     assert not set(CONTROL_KEYS) & {k for k, _, _ in charts.probe_charts(base, 2.0)}
 
@@ -189,7 +190,7 @@ def test_markdown_report_holds_the_three_tables(latency_bound):
     md = render(answers, result, _sets(literal()))
     assert "Conditioning probe: conditional accuracy is the share of samples" in md
     assert "| machine | family | guidance scale | NFE |" in md
-    assert "| Test GPU | diffusion | 3 | 10 | 20 | 8 | 0.85 | 0.25 | 0.9 | 0.55 | 7.5 | 40 |" in md
+    assert "| Test GPU | diffusion | 3 | 10 | 20 | 8 | 0.85 | 0.25 | 0.9 | 0.55 | — | 7.5 | 40 |" in md
     assert "| Test GPU | mean\\_fill | none | 0 | 0 | 0.25 | 12 | 0.5 | 0.95 | 0 | 30 |" in md
     assert "| Test GPU | reference | gan | 1 | — | 0.25 | 9 | — | — | — | 64 |" in md
     assert "Figure 2: Conditioning: accuracy against guidance scale" in md
@@ -207,10 +208,24 @@ def test_pdf_embeds_the_control_charts(tmp_path, latency_bound, probe_sets):
     sets = _sets(with_control(probe_sets[0].results), "all.json")
     blocks = document.build(answers, result, sets)
     drawn = [b for b in blocks if isinstance(b, (document.Chart, document.Image))]
-    assert [b.key for b in drawn if isinstance(b, document.Chart)][-5:] == CONTROL_KEYS
+    assert [b.key for b in drawn if isinstance(b, document.Chart)][-len(CONTROL_KEYS):] == CONTROL_KEYS
     path = tmp_path / "control.pdf"
     path.write_bytes(pdf.render(answers, result, sets))
     assert len(_images(path)) == len(drawn)  # every chart converted by vl-convert and embedded
     text = " ".join(_poppler("pdftotext", path).split())
     for expected in ("Conditioning probe", "Steering probe", "Hybrid probe", "latent_optimisation"):
         assert expected in text, expected
+
+
+def test_per_class_chart_shows_the_gan_and_the_most_guided_denoiser():
+    from reports.charts import per_class_chart
+
+    results = literal()
+    rows = results["conditioning"]["rows"]
+    rows[1]["per_class"] = [{"class": "a", "accuracy": 0.95, "diversity_ratio": 0.5, "precision": 0.6}]
+    rows.insert(1, {**rows[1], "guidance_scale": 1.0, "per_class": [{"class": "a", "accuracy": 0.1}]})
+    spec = per_class_chart(control_records(_sets(results)))
+    values = {(v["model"], v["measure"]): v["value"] for v in spec["data"]["values"]}
+    assert values == {("gan", "accuracy"): 0.8, ("gan", "precision"): 0.75,
+                      ("diffusion, guidance 3", "accuracy"): 0.95, ("diffusion, guidance 3", "precision"): 0.6}
+    assert per_class_chart(control_records(_sets({"environment": {}}))) is None
