@@ -55,8 +55,13 @@ def test_text_holds_the_decision_and_the_appendix(flipping_pdf):
     assert f"Recommendation: {result['recommendation'].upper()}" in flat
     assert "What would change this decision" in flat and "would make diffusion the recommendation" in flat
     appendix = flat[flat.index("Appendix: reproducing this report"):]
+    import json
+
+    from tests.reports.conftest import PROBE_RESULTS
+
+    torch_version = json.loads(PROBE_RESULTS.read_text())["environment"]["torch_version"]  # the probe's, not ours
     for expected in ("latency_budget_ms: 100", "seed 20261126", "fpdf2", "vl-convert-python",
-                     "torch 2.13.0", "profile: quick", "Probe config of"):
+                     f"torch {torch_version}", "profile: quick", "Probe config of"):
         assert expected in appendix, expected
     # the appendix starts a page: the text before it ends with a form feed
     assert text[:text.index("Appendix: reproducing")].rstrip(" ").endswith("\f")
