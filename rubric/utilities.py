@@ -15,9 +15,9 @@ from rubric.knowledge import Criterion, Family, Knowledge
 
 # Ratios beyond 2^±64 (about 1.8e19; zero budgets, zero costs) are treated as 2^±64. The cap is
 # far beyond the ratios of realistic answers (a 1 µs budget against SDXL at 4096² on a CPU, about
-# 4.6 hours a sample, is 2^34): a family capped while another is not would stop gaining from a looser limit that
-# the other gains from, and a loosened budget could then flip the choice (found by hypothesis
-# with a cap of 2^30).
+# 4.6 hours a sample, is 2^34). A family capped while another is not would stop gaining from a
+# looser limit that the other gains from, and a loosened budget could then flip the choice
+# (found by hypothesis with a cap of 2^30).
 LOG2_CAP = 64.0
 
 
