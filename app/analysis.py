@@ -11,6 +11,7 @@ from __future__ import annotations
 from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from probes.cost_model import device_profile
 from probes.training_summary import training_evidence
+from reports.control_view import incomplete_sections
 from reports.probe_view import ProbeSet
 from rubric import contract, engine
 from rubric.estimates import match_device
@@ -84,20 +85,10 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
 def _unused_sections(sets: list[ProbeSet], found: dict) -> list[str]:
     """Notes for controllability sections that are present but cannot be evidence (skipped, or
     stopped before their end), when no file gives that section complete."""
-    notes = []
-    for name in ("conditioning", "steering", "hybrid"):
-        if found[name][0] is not None:
-            continue
-        for s in sets:
-            section = s.results.get(name)
-            if not isinstance(section, dict):
-                continue
-            if section.get("skipped"):
-                notes.append(f"{name} was not measured in {s.source}: {section['skipped']}")
-            elif not section.get("complete"):
-                notes.append(f"the {name} section of {s.source} is unfinished, so the decision does not use it; "
-                             "`genarch probe --resume` finishes it")
-    return notes
+    return [f"{name} was not measured in {s.source}: {skipped}" if skipped else
+            f"the {name} section of {s.source} is unfinished, so the decision does not use it; "
+            "`genarch probe --resume` finishes it"
+            for s, name, skipped in incomplete_sections(sets) if found[name][0] is None]
 
 
 # Sections that describe the families rather than the serving device: evidence key -> extractor.

@@ -121,19 +121,24 @@ def hybrid_summary(sets: list[ProbeSet]) -> list[dict]:
             for r in control_records(sets)["hybrid"]]
 
 
-def control_notes(sets: list[ProbeSet]) -> list[str]:
-    """What the tables cannot say: a skipped or unfinished section, the mask, the distillation cost."""
-    notes = []
+def incomplete_sections(sets: list[ProbeSet]) -> list[tuple[ProbeSet, str, str | None]]:
+    """(file, section, why it was skipped, or None when it stopped before its end) for every
+    controllability section present that is not a complete measurement."""
+    out = []
     for s in sets:
         for name in CONTROL_SECTIONS:
             section = s.results.get(name)
-            if not isinstance(section, dict):
-                continue
-            if section.get("skipped"):
-                notes.append(f"{s.label}: {name} skipped: {clean(section['skipped'])}")
-            elif not section.get("complete"):
-                notes.append(f"{s.label}: {name} unfinished (the probe stopped before its end); "
-                             "the rows measured so far are shown")
+            if isinstance(section, dict) and (section.get("skipped") or not section.get("complete")):
+                out.append((s, name, clean(section["skipped"]) if section.get("skipped") else None))
+    return out
+
+
+def control_notes(sets: list[ProbeSet]) -> list[str]:
+    """What the tables cannot say: a skipped or unfinished section, the mask, the distillation cost."""
+    notes = [f"{s.label}: {name} skipped: {skipped}" if skipped else
+             f"{s.label}: {name} unfinished (the probe stopped before its end); the rows measured so far are shown"
+             for s, name, skipped in incomplete_sections(sets)]
+    for s in sets:
         steer = _dict(s.results.get("steering"))
         mask = _dict(steer.get("mask"))
         if _finite(mask.get("hidden_fraction")):
