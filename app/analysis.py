@@ -70,9 +70,9 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
     if chosen is None:
         notes.append("no probe results hold a cost model (`genarch probe --only inference` measures one): "
                      "latency and cost use the catalog's assumptions")
-    used_sets = [s for s in [chosen, *(s for _, s in found.values())] if s is not None]
-    for i, s in enumerate(used_sets):
-        if not any(s is t for t in used_sets[:i]) and not s.results.get("complete"):
+    used_sets = {id(s): s for s in [chosen, *(s for _, s in found.values())] if s is not None}
+    for s in used_sets.values():
+        if not s.results.get("complete"):
             notes.append(f"probe results {s.source} are partial (complete: false); "
                          "`genarch probe --resume` finishes them")
     notes += unused

@@ -97,7 +97,7 @@ def class_metrics(images: torch.Tensor, requested: torch.Tensor, extractor: Doma
         mine, real = feats[requested == c], real_feats[data.held_out_labels == c]
         spread = torch.pdist(real).mean() if len(real) > 1 else None
         diversity = float(torch.pdist(mine).mean() / spread) if spread is not None and len(mine) > 1 else None
-        quality = precision_recall(images[requested == c], data.held_out[data.held_out_labels == c], extractor) or {}
+        quality = precision_recall(mine, real) or {}
         per_class.append({"class": name, "accuracy": float((predicted[requested == c] == c).float().mean()),
                           "diversity_ratio": diversity, "precision": quality.get("precision"),
                           "recall": quality.get("recall")})
@@ -139,11 +139,10 @@ def measure_diffusion(unet, cfg: CondDenoiserConfig, labels, scale: float, nfe: 
                                 "conditional accuracy, per-class quality and diversity, guidance scale and cost")
 def run_conditioning(ctx) -> None:
     s, device, seed = ctx.config.conditioning, torch.device(ctx.config.device), ctx.config.seed
-    data = control_data(s.data_dir, s.resolution, seed)
-    section = ctx.section("conditioning", {"complete": False})
-    ctx.plan(1 + len(s.guidance_scales), len(s.guidance_scales) + 1 if section.get("complete") else 0)
-    if section.get("complete"):
+    section = ctx.open_section("conditioning", 1 + len(s.guidance_scales))
+    if section is None:
         return
+    data = control_data(s.data_dir, s.resolution, seed)
     if data.train_labels is None:
         section.update(complete=True, skipped="the data has no class labels: lay it out as DIR/<class>/*.png")
         ctx.notes.append("conditioning: skipped, the data has no class labels")

@@ -28,6 +28,17 @@ class ReferenceSpec:
                                gan_lr=self.lr, diffusion_lr=self.lr, eval_nfe=10)
 
 
+def reference_spec(settings, family: str) -> ReferenceSpec:
+    """The unconditional reference `family` ("gan" or "diffusion") of a probe's settings, from
+    its gan_* / diffusion_* fields: the steering and hybrid probes train the same two models."""
+    return ReferenceSpec(settings.resolution, getattr(settings, f"{family}_width"), getattr(settings, f"{family}_lr"),
+                         getattr(settings, f"{family}_steps"), settings.batch)
+
+
+def _preset(presets: dict, profile: str, device_kind: str, data_dir: str | None):
+    return replace(presets[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
+
+
 @dataclass(frozen=True)
 class ConditioningSettings:
     resolution: int = 16
@@ -61,7 +72,7 @@ CONDITIONING_PRESETS = {
 
 
 def conditioning_settings(profile: str, device_kind: str, data_dir: str | None = None) -> ConditioningSettings:
-    return replace(CONDITIONING_PRESETS[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
+    return _preset(CONDITIONING_PRESETS, profile, device_kind, data_dir)
 
 
 @dataclass(frozen=True)
@@ -90,9 +101,7 @@ class SteeringSettings:
             raise ValueError(f"mask must be one of {', '.join(MASKS)}, got {self.mask!r}")
 
     def reference(self, family: str) -> ReferenceSpec:
-        if family == "gan":
-            return ReferenceSpec(self.resolution, self.gan_width, self.gan_lr, self.gan_steps, self.batch)
-        return ReferenceSpec(self.resolution, self.diffusion_width, self.diffusion_lr, self.diffusion_steps, self.batch)
+        return reference_spec(self, family)
 
 
 STEERING_PRESETS = {
@@ -109,7 +118,7 @@ STEERING_PRESETS = {
 
 
 def steering_settings(profile: str, device_kind: str, data_dir: str | None = None) -> SteeringSettings:
-    return replace(STEERING_PRESETS[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
+    return _preset(STEERING_PRESETS, profile, device_kind, data_dir)
 
 
 @dataclass(frozen=True)
@@ -143,9 +152,7 @@ class HybridSettings:
             raise ValueError(f"student_prediction must be 'sample' or 'v_prediction', got {self.student_prediction!r}")
 
     def reference(self, family: str) -> ReferenceSpec:
-        if family == "gan":
-            return ReferenceSpec(self.resolution, self.gan_width, self.gan_lr, self.gan_steps, self.batch)
-        return ReferenceSpec(self.resolution, self.diffusion_width, self.diffusion_lr, self.diffusion_steps, self.batch)
+        return reference_spec(self, family)
 
 
 HYBRID_PRESETS = {
@@ -162,4 +169,4 @@ HYBRID_PRESETS = {
 
 
 def hybrid_settings(profile: str, device_kind: str, data_dir: str | None = None) -> HybridSettings:
-    return replace(HYBRID_PRESETS[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
+    return _preset(HYBRID_PRESETS, profile, device_kind, data_dir)

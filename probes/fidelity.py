@@ -170,26 +170,21 @@ class _Uint8Dataset(torch.utils.data.Dataset):
         return self.images[i]
 
 
-def _calculate(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor, fid: bool, kid: bool,
-               kid_subsets: int = 10) -> dict:
+def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor,
+                    kid_subsets: int = 10) -> dict:
+    """FID, KID (mean ± std) and precision/recall of generated against real images."""
     import torch_fidelity
 
     n = min(len(generated), len(real))
     if extractor.weights_path is not None:
         _registered_class()
-    return torch_fidelity.calculate_metrics(
+    result = torch_fidelity.calculate_metrics(
         input1=_Uint8Dataset(generated), input2=_Uint8Dataset(real),  # generated first (issue #58)
-        cuda=torch.cuda.is_available(), fid=fid, kid=kid, prc=True,
+        cuda=torch.cuda.is_available(), fid=True, kid=True, prc=True,
         # named explicitly: prc would otherwise default to vgg16 (a second download)
         feature_extractor=extractor.name, feature_extractor_weights_path=extractor.weights_path,
         kid_subset_size=min(1000, max(2, n // 2)), kid_subsets=kid_subsets, prc_neighborhood=min(3, n - 1),
         batch_size=256, save_cpu_ram=True, cache=False, verbose=False)
-
-
-def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor,
-                    kid_subsets: int = 10) -> dict:
-    """FID, KID (mean ± std) and precision/recall of generated against real images."""
-    result = _calculate(generated, real, extractor, fid=True, kid=True, kid_subsets=kid_subsets)
     return {"fid": float(result["frechet_inception_distance"]),
             "kid": float(result["kernel_inception_distance_mean"]),
             "kid_std": float(result["kernel_inception_distance_std"]),
@@ -201,13 +196,18 @@ def quality_metrics(generated: torch.Tensor, real: torch.Tensor, extractor: Doma
 MIN_PRC_SAMPLES = 4  # k = 3 nearest neighbours need at least 4 points on each side
 
 
-def precision_recall(generated: torch.Tensor, real: torch.Tensor, extractor: DomainExtractor) -> dict | None:
-    """Precision and recall alone (Kynkäänniemi et al. 2019, through torch-fidelity): for small
-    sets, such as one class's samples, where FID and KID estimates would be dominated by bias.
-    None when either side has fewer than MIN_PRC_SAMPLES images."""
-    if min(len(generated), len(real)) < MIN_PRC_SAMPLES:
+def precision_recall(generated_features: torch.Tensor, real_features: torch.Tensor) -> dict | None:
+    """Precision and recall alone (Kynkäänniemi et al. 2019, torch-fidelity's implementation) on
+    features already extracted (DomainNet.features, the layer torch-fidelity's prc reads): for
+    small sets, such as one class's samples, where FID and KID would be dominated by bias. None
+    when either side has fewer than MIN_PRC_SAMPLES images."""
+    from torch_fidelity.metric_prc import prc_features_to_metric
+
+    n = min(len(generated_features), len(real_features))
+    if n < MIN_PRC_SAMPLES:
         return None
-    result = _calculate(generated, real, extractor, fid=False, kid=False)
+    result = prc_features_to_metric(generated_features, real_features,
+                                    prc_neighborhood=min(3, n - 1), save_cpu_ram=True, verbose=False)
     return {"precision": float(result["precision"]), "recall": float(result["recall"])}
 
 

@@ -51,10 +51,8 @@ def measure_denoiser(unet, scheduler_fn, nfe: int, n: int, data, extractor, seed
                           "for teacher, student and GAN on the same data, and the distillation's training cost")
 def run_hybrid(ctx) -> None:
     s, device, seed = ctx.config.hybrid, torch.device(ctx.config.device), ctx.config.seed
-    section = ctx.section("hybrid", {"complete": False})
-    total = len(s.teacher_nfes) + len(s.student_nfes) + 1
-    ctx.plan(total, total if section.get("complete") else 0)
-    if section.get("complete"):
+    section = ctx.open_section("hybrid", len(s.teacher_nfes) + len(s.student_nfes) + 1)
+    if section is None:
         return
     data = control_data(s.data_dir, s.resolution, seed)
     extractor, extractor_s = domain_classifier(data, seed, s.extractor_epochs)

@@ -50,6 +50,14 @@ class ProbeContext:
         """A probe's own top-level section, created from `default` when absent (resumed otherwise)."""
         return self.results.setdefault(name, default)
 
+    def open_section(self, name: str, measurements: int) -> dict | None:
+        """A section that a probe fills and marks complete at its end: planned as `measurements`
+        steps of progress, and None when a resumed file already holds it complete (nothing to do)."""
+        section = self.section(name, {"complete": False})
+        done = bool(section.get("complete"))
+        self.plan(measurements, measurements if done else 0)
+        return None if done else section
+
     def save(self) -> None:
         self.write()
 

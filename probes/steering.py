@@ -115,9 +115,8 @@ def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, labels, mas
                             "(RePaint) vs the GAN's latent optimisation; quality of the completion, time per sample")
 def run_steering(ctx) -> None:
     s, device, seed = ctx.config.steering, torch.device(ctx.config.device), ctx.config.seed
-    section = ctx.section("steering", {"complete": False})
-    ctx.plan(4, 4 if section.get("complete") else 0)
-    if section.get("complete"):
+    section = ctx.open_section("steering", 4)
+    if section is None:
         return
     data = control_data(s.data_dir, s.resolution, seed)
     extractor, extractor_s = domain_classifier(data, seed, s.extractor_epochs)

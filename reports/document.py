@@ -15,7 +15,7 @@ import yaml
 from reports import charts
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
-from reports.text import evidence_lines
+from reports.text import evidence_lines, ms
 from reports.whatif import what_would_change
 
 
@@ -76,10 +76,6 @@ def fmt(value, digits: int = 3) -> str:
     return str(value)
 
 
-def _ms(value: float) -> str:
-    return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
-
-
 def summary(result: dict) -> list:
     top = result["ranking"][0]
     blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({top['variant_name']}), "
@@ -96,7 +92,7 @@ def ranking(result: dict) -> list:
     for i, row in enumerate(result["ranking"], 1):
         e = result["estimates"][row["architecture"]]
         rows.append((str(i), row["architecture"], row["variant_name"], f"{row['score']:.3f}",
-                     _ms(e["latency_ms_per_sample"]), f"{e['usd_per_1k_samples']:.3g}",
+                     ms(e["latency_ms_per_sample"]), f"{e['usd_per_1k_samples']:.3g}",
                      f"{e['monthly_usd']:,.0f}", f"{e['training_gpu_hours']:,.0f}",
                      f"{e['weeks_to_production']:.1f}",
                      "eliminated" if row["eliminated"] else "ok"))
@@ -142,7 +138,7 @@ def assumptions(result: dict) -> list:
     blocks = [Heading("Estimates and their assumptions")]
     for family, e in result["estimates"].items():
         interval = e.get("latency_interval_ms")
-        extra = f", interval {_ms(interval[0])} to {_ms(interval[1])}" if interval else ""
+        extra = f", interval {ms(interval[0])} to {ms(interval[1])}" if interval else ""
         blocks.append(Paragraph(f"{family} ({e['variant']}, {e['nfe']} NFE, basis: {e['basis']}{extra}):"))
         blocks.append(Bullets(tuple(e["assumptions"])))
     return blocks

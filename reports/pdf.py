@@ -107,6 +107,12 @@ def _col_widths(block: doc.Table, text_width, total_mm: float) -> tuple[float, .
     return tuple(m + spare * (w - m) / need for w, m in zip(wanted, least))
 
 
+def _caption(pdf: _Report, width: float, number: int, title: str) -> None:
+    pdf.set_font(pdf.body, "", 8)
+    pdf.multi_cell(width, 4, pdf.text_of(f"Figure {number}: {title}"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+
+
 def _draw(pdf: _Report, block, figure: list[int]) -> None:
     width = pdf.epw
     if isinstance(block, doc.Heading):
@@ -143,18 +149,12 @@ def _draw(pdf: _Report, block, figure: list[int]) -> None:
         figure[0] += 1
         png = _chart_png(block.spec)
         pdf.image(io.BytesIO(png), w=width, alt_text=pdf.text_of(block.title))
-        pdf.set_font(pdf.body, "", 8)
-        pdf.multi_cell(width, 4, pdf.text_of(f"Figure {figure[0]}: {block.title}"),
-                       align="C", new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        _caption(pdf, width, figure[0], block.title)
     elif isinstance(block, doc.Image):
         figure[0] += 1
         pdf.image(io.BytesIO(block.png), w=min(width, 90), x=pdf.l_margin + (width - min(width, 90)) / 2,
                   alt_text=pdf.text_of(block.title))
-        pdf.set_font(pdf.body, "", 8)
-        pdf.multi_cell(width, 4, pdf.text_of(f"Figure {figure[0]}: {block.title}"), align="C",
-                       new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(3)
+        _caption(pdf, width, figure[0], block.title)
     elif isinstance(block, doc.Code):
         pdf.set_font(pdf.mono, "", 7.5)
         pdf.set_fill_color(246, 246, 246)

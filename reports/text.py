@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 
-def _ms(value: float) -> str:
+def ms(value: float) -> str:
+    """Milliseconds as read aloud: '343 ms', '2.78 s'."""
     return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
 
 
@@ -70,7 +71,7 @@ def render(result: dict[str, Any]) -> str:
     for row in result["ranking"]:
         e = est[row["architecture"]]
         status = f"eliminated: {row['elimination_reason']}" if row["eliminated"] else "ok"
-        lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {_ms(e['latency_ms_per_sample']):>14}  "
+        lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
                      f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
                      f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  {status}")
     lines += ["", f"why {top}: the criteria that most separate it from the runner-up"]

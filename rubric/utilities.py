@@ -53,10 +53,12 @@ def _blend(ctx: Context, prior: float, measured: float) -> float:
     return (1 - w) * prior + w * measured
 
 
-def _probe_figure(ctx: Context, name: str, value, unit: str = "") -> Figure:
-    training = ctx.evidence.get("training") or {}
-    return Figure(name, value, unit, f"measured: genarch probe (training) on {training.get('where', 'probe data')}, "
-                                     f"{training.get('file') or ctx.evidence.get('probe_results')}")
+def _measured_figure(ctx: Context, section: str, name: str, value, unit: str = "") -> Figure:
+    """A figure from a probe's evidence section, its source naming the probe, data, device and file."""
+    evidence = ctx.evidence.get(section) or {}
+    return Figure(name, value, unit, f"measured: {evidence.get('source', f'genarch probe ({section})')} on "
+                                     f"{evidence.get('where', 'probe data')}, "
+                                     f"{evidence.get('file') or ctx.evidence.get('probe_results')}")
 
 
 def curve(ratio: float, params: dict) -> float:
@@ -109,12 +111,6 @@ def _clip01(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
-def _control_figure(ctx: Context, section: str, name: str, value, unit: str = "") -> Figure:
-    evidence = ctx.evidence.get(section) or {}
-    return Figure(name, value, unit, f"measured: {evidence.get('source')} on {evidence.get('where', 'probe data')}, "
-                                     f"{evidence.get('file') or ctx.evidence.get('probe_results')}")
-
-
 def _measured_class_support(ctx: Context) -> tuple[float, str, Figure] | None:
     """Class conditioning measured by the conditioning probe: conditional accuracy placed
     between chance (0) and the domain classifier's accuracy on real images (1)."""
@@ -132,7 +128,7 @@ def _measured_class_support(ctx: Context) -> tuple[float, str, Figure] | None:
         text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
     if m.get("guidance_cost_ratio"):
         text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
-    return support, text, _control_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share")
+    return support, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share")
 
 
 def _measured_editing_support(ctx: Context) -> tuple[float, str, Figure] | None:
@@ -148,11 +144,11 @@ def _measured_editing_support(ctx: Context) -> tuple[float, str, Figure] | None:
         support = _clip01((m["label_agreement"] - floor["label_agreement"]) / (truth - floor["label_agreement"]))
         basis = (f"completions keep the class {m['label_agreement']:.2f} (mean fill {floor['label_agreement']:.2f}, "
                  f"uncut truth {truth:.2f})")
-        figure = _control_figure(ctx, "steering", f"{m['method']} label agreement", round(m["label_agreement"], 3), "share")
+        figure = _measured_figure(ctx, "steering", f"{m['method']} label agreement", round(m["label_agreement"], 3), "share")
     elif m.get("hole_mse") is not None and floor.get("hole_mse"):
         support = _clip01(1.0 - m["hole_mse"] / floor["hole_mse"])
         basis = f"hole MSE {m['hole_mse']:.3g} against mean fill {floor['hole_mse']:.3g}"
-        figure = _control_figure(ctx, "steering", f"{m['method']} hole MSE", round(m["hole_mse"], 4), "(data units)²")
+        figure = _measured_figure(ctx, "steering", f"{m['method']} hole MSE", round(m["hole_mse"], 4), "(data units)²")
     else:
         return None
     method = m["method"].replace("_", " ")
@@ -211,7 +207,7 @@ def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
         if measured.get("images_needed_confidence") == "low":
             text += " (extrapolated, low confidence)"
         utility = _blend(ctx, utility, m_utility)
-        figures.append(_probe_figure(ctx, "images needed for the probe's target FID", round(need), "images"))
+        figures.append(_measured_figure(ctx, "training", "images needed for the probe's target FID", round(need), "images"))
     shortfall = (minimum - available) / max(minimum, 1)
     return Assessment(utility, text, tuple(figures), shortfall,
                       f"{ctx.family.id}: {available:,} images < {minimum:,} minimum ({how})")
@@ -234,14 +230,14 @@ def family_score(c: Criterion, ctx: Context) -> Assessment:
         text += (f"; measured: {measured['divergence_rate']:.0%} of {measured['runs']} runs diverged, "
                  f"seed-to-seed FID spread {spread:.0%} -> {m_utility:.2f}")
         utility = _blend(ctx, utility, m_utility)
-        figures.append(_probe_figure(ctx, "runs diverged", f"{measured['divergence_rate']:.0%} of {measured['runs']}"))
+        figures.append(_measured_figure(ctx, "training", "runs diverged", f"{measured['divergence_rate']:.0%} of {measured['runs']}"))
     elif measured and name == "diversity" and measured.get("classes"):
         covered = measured["classes_covered_mean"] / measured["classes"]
         m_utility = covered * math.exp(-measured["kl_mean"])
         text += (f"; measured: {measured['classes_covered_mean']:.1f} of {measured['classes']} classes covered, "
                  f"KL to the real histogram {measured['kl_mean']:.2f} -> {m_utility:.2f}")
         utility = _blend(ctx, utility, m_utility)
-        figures.append(_probe_figure(ctx, "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
+        figures.append(_measured_figure(ctx, "training", "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
     distilled = _measured_student(ctx, name)
     if distilled:
         m_utility, m_text, figure = distilled
@@ -267,12 +263,12 @@ def _measured_student(ctx: Context, name: str) -> tuple[float, str, Figure] | No
         kept = min(1.0, m["teacher_fid"] / m["student_fid"])
         text = (f"measured: {steps}'s FID {m['student_fid']:.3g} against its {m['teacher_nfe']}-step "
                 f"teacher's {m['teacher_fid']:.3g} keeps {kept:.0%} of the teacher's {teacher.fidelity:.2f}")
-        return teacher.fidelity * kept, text, _control_figure(ctx, "hybrid", "student FID", round(m["student_fid"], 3))
+        return teacher.fidelity * kept, text, _measured_figure(ctx, "hybrid", "student FID", round(m["student_fid"], 3))
     if name == "diversity" and m.get("student_recall") is not None and m.get("teacher_recall"):
         kept = min(1.0, m["student_recall"] / m["teacher_recall"])
         text = (f"measured: {steps}'s recall {m['student_recall']:.2f} against its teacher's "
                 f"{m['teacher_recall']:.2f} keeps {kept:.0%} of the teacher's {teacher.diversity:.2f}")
-        return teacher.diversity * kept, text, _control_figure(ctx, "hybrid", "student recall", round(m["student_recall"], 3))
+        return teacher.diversity * kept, text, _measured_figure(ctx, "hybrid", "student recall", round(m["student_recall"], 3))
     return None
 
 
