@@ -46,7 +46,8 @@ def conditioning_evidence(results: dict) -> dict | None:
     def common(row: dict) -> dict:
         worst = min(row["per_class"], key=lambda c: c["accuracy"]) if row.get("per_class") else None
         acc = row["conditional_accuracy"]
-        return {"conditional_accuracy": acc, "chance_accuracy": chance, "classifier_ceiling": ceiling,
+        return {"conditional_accuracy": acc, "samples": row.get("samples"),
+                "chance_accuracy": chance, "classifier_ceiling": ceiling,
                 "accuracy_over_chance": acc / chance if chance else None,
                 "diversity_ratio_mean": row.get("diversity_ratio_mean"),
                 "precision_worst_class": row.get("precision_worst_class"),
@@ -87,7 +88,7 @@ def steering_evidence(results: dict) -> dict | None:
         if row is None:
             return None
         keys = ("method", "hole_mse", "hole_psnr_db", "label_agreement", "known_max_abs_error",
-                "latency_ms_per_sample", "forwards_per_sample")
+                "latency_ms_per_sample", "forwards_per_sample", "samples", "vs_mean_fill")
         return {**{k: row.get(k) for k in keys}, "fid": (row.get("quality_vs_train") or {}).get("fid")}
 
     rows = section["rows"]

@@ -17,7 +17,10 @@ complete held-out images whose `mask` region is hidden, with no retraining:
 For each: error in the hole against the held-out truth (MSE and PSNR; inpainting has many right
 answers, so this favours the blurry mean, hence also:) whether the domain classifier still reads
 the true class, FID/KID of the completed images against the *train* split (the held-out truth
-is half-copied into them), the worst error in the known region, and time per sample.
+is half-copied into them), the worst error in the known region, and time per sample; and, image
+by image against the mean fill (`vs_mean_fill`), how many images only the method completes into
+the right class and how many only the mean fill does, and the paired difference in hole error,
+so the rubric can tell a real gain from sampling error.
 """
 from __future__ import annotations
 
@@ -97,18 +100,44 @@ def gan_latent_inpaint(generator, known: torch.Tensor, mask: torch.Tensor, steps
     return mask * known + (1 - mask) * out, fit
 
 
-def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, labels, mask: torch.Tensor, extractor,
-                       data: ImageData) -> dict:
+def image_outcomes(completed: torch.Tensor, truth: torch.Tensor, labels, mask: torch.Tensor,
+                   extractor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Per image: squared error in the hole (mean over its pixels) and, with labels and a class
+    extractor, whether the domain classifier reads the true class."""
+    completed, truth, mask = completed.float().cpu(), truth.cpu(), mask.cpu()
+    hole = (1 - mask).expand_as(truth)
+    hole_mse = (((completed - truth) ** 2) * hole).sum(dim=(1, 2, 3)) / hole.sum(dim=(1, 2, 3))
+    correct = None
+    if labels is not None and extractor.task == "classes":
+        with torch.no_grad():
+            correct = extractor.net(to_uint8(completed)).argmax(1) == labels
+    return hole_mse, correct
+
+
+def paired_with_floor(outcomes, floor_outcomes) -> dict:
+    """The same images completed by a method and by the floor, compared image by image, so the
+    rubric can tell a real gain from sampling error (a paired test, McNemar's for the class and a
+    paired t for the error: both are far more sensitive than comparing the two means)."""
+    (mse, correct), (floor_mse, floor_correct) = outcomes, floor_outcomes
+    difference = mse - floor_mse
+    out = {"images": len(difference), "hole_mse_difference_mean": float(difference.mean()),
+           "hole_mse_difference_sd": float(difference.std()) if len(difference) > 1 else None}
+    if correct is not None and floor_correct is not None:
+        out["right_class_gained"] = int((correct & ~floor_correct).sum())  # right only with the method
+        out["right_class_lost"] = int((~correct & floor_correct).sum())    # right only with the floor
+    return out
+
+
+def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, outcomes, mask: torch.Tensor,
+                       data: ImageData, extractor) -> dict:
     completed, truth, mask = completed.float().cpu(), truth.cpu(), mask.cpu()
     hole = (1 - mask).expand_as(truth).bool()
     mse = float(((completed - truth)[hole] ** 2).mean())
-    agreement = None
-    if labels is not None and extractor.task == "classes":
-        with torch.no_grad():
-            agreement = float((extractor.net(to_uint8(completed)).argmax(1) == labels).float().mean())
+    correct = outcomes[1]
     return {"hole_mse": mse, "hole_psnr_db": 10 * math.log10(4.0 / mse) if mse > 0 else None,  # peak-to-peak 2
             "known_max_abs_error": float((completed - truth)[~hole].abs().max()),
-            "label_agreement": agreement, "quality_vs_train": quality_metrics(completed, data.train, extractor)}
+            "label_agreement": float(correct.float().mean()) if correct is not None else None,
+            "quality_vs_train": quality_metrics(completed, data.train, extractor)}
 
 
 @register_probe("steering", "post-hoc steering without retraining: inpainting with the unconditional denoiser "
@@ -132,9 +161,16 @@ def run_steering(ctx) -> None:
                            if labels is not None and extractor.task == "classes" else None)
     section["label_agreement_of_truth"] = truth_agreement  # the ceiling for label_agreement
 
+    floor: list = []  # the mean fill's per-image outcomes: it is recorded first
+
     def record(method, architecture, completed, ms, **extra):
+        outcomes = image_outcomes(completed, truth, labels, mask, extractor)
         row = {"method": method, "architecture": architecture, "latency_ms_per_sample": ms, "samples": n, **extra,
-               **completion_metrics(completed, truth, labels, mask, extractor, data)}
+               **completion_metrics(completed, truth, outcomes, mask, data, extractor)}
+        if method == "mean_fill":
+            floor.append(outcomes)
+        else:
+            row["vs_mean_fill"] = paired_with_floor(outcomes, floor[0])
         section["rows"].append(row)
         ctx.save()
         ctx.advance(f"steering {method}")

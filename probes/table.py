@@ -134,11 +134,19 @@ CONDITIONING_COLUMNS = (
     ("fwd/sample", 11, "d", lambda r: r.get("forwards_per_sample")),
     ("ms/sample", 11, ".3f", lambda r: r.get("latency_ms_per_sample")),
 )
+def _gained_lost(paired: dict | None) -> str:
+    if not paired or paired.get("right_class_gained") is None:
+        return "—"
+    return f"+{paired['right_class_gained']}/-{paired['right_class_lost']}"
+
+
 STEERING_COLUMNS = (
     ("method", 22, "", lambda r: r["method"]),
     ("hole MSE", 9, ".4f", lambda r: r.get("hole_mse")),
     ("PSNR dB", 8, ".2f", lambda r: r.get("hole_psnr_db")),
     ("right class", 12, ".2f", lambda r: r.get("label_agreement")),
+    # image by image against the mean fill: right only with the method / only with the mean fill
+    ("+/- vs fill", 12, "", lambda r: _gained_lost(r.get("vs_mean_fill"))),
     ("known err", 10, ".1e", lambda r: r.get("known_max_abs_error")),
     ("fwd/image", 10, "d", lambda r: r.get("forwards_per_sample")),
     ("ms/image", 10, ".2f", lambda r: r.get("latency_ms_per_sample")),

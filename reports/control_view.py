@@ -69,6 +69,8 @@ def control_records(sets: list[ProbeSet]) -> dict[str, list[dict]]:
                 "latency_ms_per_sample": _number(row.get("latency_ms_per_sample")),
                 "hole_mse": float(row["hole_mse"]), "hole_psnr_db": _number(row.get("hole_psnr_db")),
                 "label_agreement": _number(row.get("label_agreement")),
+                "right_only_with_method": _number(_dict(row.get("vs_mean_fill")).get("right_class_gained")),
+                "right_only_with_mean_fill": _number(_dict(row.get("vs_mean_fill")).get("right_class_lost")),
                 "known_max_abs_error": _number(row.get("known_max_abs_error")),
                 "fid_vs_train": _quality_of(row, "quality_vs_train")["fid"], "samples": _number(row.get("samples"))})
         for row in _list(_dict(s.results.get("hybrid")).get("rows")):
@@ -106,9 +108,13 @@ def steering_summary(sets: list[ProbeSet]) -> list[dict]:
     c = control_records(sets)
     return [{"machine": r["machine"], "method": r["method"], "family": r["architecture"],
              "forwards per sample": r["forwards_per_sample"], "ms per sample": r["latency_ms_per_sample"],
-             "hole MSE (data in [-1, 1])": r["hole_mse"], "hole PSNR (dB)": r["hole_psnr_db"],
+             "hole MSE (data in [-1, 1])": r["hole_mse"],  # PSNR is the same figure (10 log10(4 / MSE))
              "label agreement": r["label_agreement"],
              "agreement ceiling": _reference(c, r["machine"], "steering", "classifier ceiling"),
+             # image by image: right only with this method / right only with the mean fill
+             "gained/lost vs mean fill": (f"+{r['right_only_with_method']:g}/-{r['right_only_with_mean_fill']:g}"
+                                                 if None not in (r["right_only_with_method"],
+                                                                 r["right_only_with_mean_fill"]) else None),
              "known pixels max change": r["known_max_abs_error"], "FID vs train": r["fid_vs_train"]}
             for r in c["steering"]]
 

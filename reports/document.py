@@ -182,7 +182,9 @@ CONTROL_TEXT = (
     (steering_summary, "Steering probe (inpainting without retraining): part of each held-out image is hidden and "
                        "completed; hole MSE is the error against the truth inside the hidden part (lower is "
                        "better), label agreement the share the classifier reads as the truth's class (ceiling: "
-                       "its accuracy on the uncut images). mean_fill is the floor, no model."),
+                       "its accuracy on the uncut images). mean_fill is the floor, no model; gained/lost counts the "
+                       "images only the method completes into the right class and those only the mean fill does "
+                       "(a paired comparison on the same images)."),
     (hybrid_summary, "Hybrid probe: the teacher denoiser at several step counts, students distilled from it to "
                      "fewer steps, and the GAN; FID against held-out real images on domain features (lower is "
                      "better, the same sample count for every row), time per sample from one sampling call."),

@@ -12,6 +12,7 @@ from typing import Callable
 
 from rubric.estimates import Estimate, Figure
 from rubric.knowledge import Criterion, Family, Knowledge
+from rubric.uncertainty import se_mean, se_paired_share_difference, se_share
 
 # Ratios beyond 2^±64 (about 1.8e19; zero budgets, zero costs) are treated as 2^±64. The cap is
 # far beyond the ratios of realistic answers (a 1 µs budget against SDXL at 4096² on a CPU, about
@@ -111,27 +112,59 @@ def _clip01(x: float) -> float:
     return max(0.0, min(1.0, x))
 
 
-def _measured_class_support(ctx: Context) -> tuple[float, str, Figure] | None:
+@dataclass(frozen=True)
+class Measured:
+    """A controllability measurement for a criterion: support on the published 0–1 scale, its
+    standard error (None when the file holds too little to tell), and the words and the figure."""
+    support: float
+    se: float | None
+    text: str
+    figure: Figure
+
+
+def _plus_minus(value: float, se: float | None) -> str:
+    return f"{value:.2f}" + (f" ± {se:.2f}" if se is not None else "")
+
+
+def _measured_class_support(ctx: Context) -> Measured | None:
     """Class conditioning measured by the conditioning probe: conditional accuracy placed
     between chance (0) and the domain classifier's accuracy on real images (1)."""
     m = (ctx.evidence.get("conditioning") or {}).get(ctx.family.id)
     if not m or m.get("chance_accuracy") is None or not m.get("classifier_ceiling"):
         return None
-    chance, ceiling, acc = m["chance_accuracy"], m["classifier_ceiling"], m["conditional_accuracy"]
-    support = _clip01((acc - chance) / (ceiling - chance)) if ceiling > chance else 0.0
+    chance, ceiling, acc, n = m["chance_accuracy"], m["classifier_ceiling"], m["conditional_accuracy"], m.get("samples")
+    span = ceiling - chance
+    support = _clip01((acc - chance) / span) if span > 0 else 0.0
+    se = se_share(acc, n) / span if n and span > 0 else None
     how = f" at guidance {m['guidance_scale']:g}" if m.get("guidance_scale") is not None else ""
-    text = (f"class measured: conditional accuracy {acc:.2f}{how} (chance {chance:.2f}, "
-            f"classifier on real images {ceiling:.2f}) -> {support:.2f}")
+    on = f" on {n:,} samples" if n else ""
+    text = (f"class measured: conditional accuracy {acc:.2f}{how}{on} (chance {chance:.2f}, "
+            f"classifier on real images {ceiling:.2f}) -> {_plus_minus(support, se)}")
     if m.get("worst_class"):
         text += f", weakest class {m['worst_class']['class']} at {m['worst_class']['accuracy']:.2f}"
     if m.get("precision_worst_class") is not None:
         text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
     if m.get("guidance_cost_ratio"):
         text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
-    return support, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share")
+    return Measured(support, se, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share"))
 
 
-def _measured_editing_support(ctx: Context) -> tuple[float, str, Figure] | None:
+def _editing_se(m: dict, floor: dict, by_label: bool) -> float | None:
+    """Standard error of the completion's gain over the mean fill, before it is scaled to support:
+    paired when the file holds the image-by-image comparison (probes/steering.py, vs_mean_fill),
+    else treating the two shares as independent (which overstates it); None with neither."""
+    paired, n = m.get("vs_mean_fill") or {}, m.get("samples")
+    if by_label:
+        if paired.get("right_class_gained") is not None and paired.get("images"):
+            return se_paired_share_difference(paired["right_class_gained"], paired["right_class_lost"],
+                                              paired["images"])
+        return math.hypot(se_share(m["label_agreement"], n), se_share(floor["label_agreement"], n)) if n else None
+    if paired.get("hole_mse_difference_sd") is not None and paired.get("images"):
+        return se_mean(paired["hole_mse_difference_sd"], paired["images"])
+    return None
+
+
+def _measured_editing_support(ctx: Context) -> Measured | None:
     """Post-hoc editing measured by the steering probe (inpainting without retraining): how much
     of the gap from a mean-filled hole to the uncut truth the completion closes, read by the
     domain classifier; by hole error against the mean fill when the data has no labels."""
@@ -140,20 +173,27 @@ def _measured_editing_support(ctx: Context) -> tuple[float, str, Figure] | None:
     if not m or not floor:
         return None
     truth = steering.get("label_agreement_of_truth")
-    if None not in (m.get("label_agreement"), floor.get("label_agreement"), truth) and truth > floor["label_agreement"]:
-        support = _clip01((m["label_agreement"] - floor["label_agreement"]) / (truth - floor["label_agreement"]))
+    by_label = (None not in (m.get("label_agreement"), floor.get("label_agreement"), truth)
+                and truth > floor["label_agreement"])
+    if by_label:
+        scale = truth - floor["label_agreement"]
+        support = _clip01((m["label_agreement"] - floor["label_agreement"]) / scale)
         basis = (f"completions keep the class {m['label_agreement']:.2f} (mean fill {floor['label_agreement']:.2f}, "
                  f"uncut truth {truth:.2f})")
         figure = _measured_figure(ctx, "steering", f"{m['method']} label agreement", round(m["label_agreement"], 3), "share")
     elif m.get("hole_mse") is not None and floor.get("hole_mse"):
-        support = _clip01(1.0 - m["hole_mse"] / floor["hole_mse"])
+        scale = floor["hole_mse"]
+        support = _clip01(1.0 - m["hole_mse"] / scale)
         basis = f"hole MSE {m['hole_mse']:.3g} against mean fill {floor['hole_mse']:.3g}"
         figure = _measured_figure(ctx, "steering", f"{m['method']} hole MSE", round(m["hole_mse"], 4), "(data units)²")
     else:
         return None
+    se = _editing_se(m, floor, by_label)
+    se = se / scale if se is not None else None
     method = m["method"].replace("_", " ")
+    on = f" on {m['samples']:,} images" if m.get("samples") else ""
     ms = f", {m['latency_ms_per_sample']:.3g} ms per image" if m.get("latency_ms_per_sample") is not None else ""
-    return support, f"editing measured ({method}): {basis}{ms} -> {support:.2f}", figure
+    return Measured(support, se, f"editing measured ({method}){on}: {basis}{ms} -> {_plus_minus(support, se)}", figure)
 
 
 MEASURED_SUPPORT = {"class": _measured_class_support, "editing": _measured_editing_support}
@@ -170,10 +210,9 @@ def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
         measure = MEASURED_SUPPORT.get(kind)
         found = measure(ctx) if measure else None
         if found:
-            value, text, figure = found
-            support[kind] = _blend(ctx, support[kind], value)
-            measured_texts.append(text)
-            figures.append(figure)
+            support[kind] = _blend(ctx, support[kind], found.support)
+            measured_texts.append(found.text)
+            figures.append(found.figure)
     scores = list(support.values())
     utility = 0.5 * min(scores) + 0.5 * sum(scores) / len(scores)
     parts = ", ".join(f"{kind} {support[kind]:.2f}" for kind in wanted)

@@ -12,8 +12,8 @@ pytest.importorskip("torch_fidelity")
 from probes.control_summary import steering_evidence  # noqa: E402
 from probes.ref_diffusion import DenoiserConfig, build_denoiser  # noqa: E402
 from probes.ref_gan import GANConfig, Generator  # noqa: E402
-from probes.steering import (MASKS, SteeringSettings, gan_latent_inpaint, known_mask, repaint,  # noqa: E402
-                             run_steering)
+from probes.steering import (MASKS, SteeringSettings, gan_latent_inpaint, known_mask,  # noqa: E402
+                             paired_with_floor, repaint, run_steering)
 
 # The same reference-model settings as test_hybrid's, so one pytest process trains them once.
 TINY = SteeringSettings(resolution=16, gan_steps=100, diffusion_steps=100, images=80, nfe=10, jump_length=5,
@@ -92,6 +92,31 @@ def test_probe_measures_every_method_and_keeps_the_known_region(measured):
     assert rows["latent_optimisation"]["forwards_per_sample"] == TINY.gan_optimisation_steps + 1
     evidence = steering_evidence(measured)
     assert evidence["diffusion"]["method"] == "repaint" and evidence["gan"]["method"] == "latent_optimisation"
+
+
+def test_each_method_is_compared_with_the_mean_fill_image_by_image(measured):
+    rows = {r["method"]: r for r in measured["steering"]["rows"]}
+    floor = rows["mean_fill"]
+    assert "vs_mean_fill" not in floor
+    for method in ("repaint", "replace", "latent_optimisation"):
+        paired, row = rows[method]["vs_mean_fill"], rows[method]
+        assert paired["images"] == 80
+        # the per-image comparison adds up to the difference of the two aggregates
+        assert (paired["right_class_gained"] - paired["right_class_lost"]) / 80 == pytest.approx(
+            row["label_agreement"] - floor["label_agreement"], abs=1e-6)
+        assert paired["hole_mse_difference_mean"] == pytest.approx(row["hole_mse"] - floor["hole_mse"], rel=1e-4)
+        assert paired["hole_mse_difference_sd"] >= 0
+
+
+def test_paired_comparison_counts_images_right_with_only_one_of_the_two():
+    method = (torch.tensor([0.1, 0.2, 0.3, 0.4]), torch.tensor([True, True, False, False]))
+    floor = (torch.tensor([0.2, 0.2, 0.2, 0.2]), torch.tensor([False, True, True, False]))
+    paired = paired_with_floor(method, floor)
+    assert paired["right_class_gained"] == 1 and paired["right_class_lost"] == 1 and paired["images"] == 4
+    assert paired["hole_mse_difference_mean"] == pytest.approx(0.05)
+    assert paired["hole_mse_difference_sd"] == pytest.approx(torch.tensor([-0.1, 0.0, 0.1, 0.2]).std().item())
+    unlabelled = paired_with_floor((method[0], None), (floor[0], None))
+    assert "right_class_gained" not in unlabelled and unlabelled["images"] == 4
 
 
 def test_unknown_mask_is_refused():

@@ -49,7 +49,8 @@ def literal() -> dict:
                  "known_max_abs_error": 0.0, "quality_vs_train": {"fid": 30.0}},
                 {"method": "repaint", "architecture": "diffusion", "latency_ms_per_sample": 40.0,
                  "forwards_per_sample": 15, "hole_mse": 0.125, "hole_psnr_db": 15.05, "label_agreement": 0.75,
-                 "known_max_abs_error": 0.0, "quality_vs_train": {"fid": 6.0}}]},
+                 "known_max_abs_error": 0.0, "quality_vs_train": {"fid": 6.0},
+                 "vs_mean_fill": {"images": 40, "right_class_gained": 12, "right_class_lost": 2}}]},
             "hybrid": {"complete": True, "rows": [
                 {"architecture": "diffusion", "role": "teacher", "nfe": 8, "sampler": "ddim",
                  "latency_ms_per_sample": 16.0, "samples": 64, "batch": 64, "quality": {"fid": 4.0, "kid": 0.5}},
@@ -75,7 +76,9 @@ def test_tables_carry_the_measured_values():
     floor, repaint = steering_summary(sets)
     assert (floor["method"], floor["family"], floor["hole MSE (data in [-1, 1])"]) == ("mean_fill", "none", 0.25)
     assert (repaint["ms per sample"], repaint["label agreement"], repaint["agreement ceiling"],
-            repaint["hole PSNR (dB)"], repaint["FID vs train"]) == (40.0, 0.75, 0.95, 15.05, 6.0)
+            repaint["FID vs train"]) == (40.0, 0.75, 0.95, 6.0)
+    # the paired comparison: 12 images right only with RePaint, 2 only with the mean fill
+    assert repaint["gained/lost vs mean fill"] == "+12/-2" and floor["gained/lost vs mean fill"] is None
     assert [(r["role"], r["NFE"], r["FID"], r["ms per sample"]) for r in hybrid_summary(sets)] == [
         ("teacher", 8, 4.0, 16.0), ("student", 2, 5.0, 4.0), ("reference", 1, 9.0, 0.25)]
     assert hybrid_summary(sets)[0]["KID"] == 0.5 and hybrid_summary(sets)[1]["KID"] is None
@@ -191,7 +194,8 @@ def test_markdown_report_holds_the_three_tables(latency_bound):
     assert "Conditioning probe: conditional accuracy is the share of samples" in md
     assert "| machine | family | guidance scale | NFE |" in md
     assert "| Test GPU | diffusion | 3 | 10 | 20 | 8 | 0.85 | 0.25 | 0.9 | 0.55 | — | 7.5 | 40 |" in md
-    assert "| Test GPU | mean\\_fill | none | 0 | 0 | 0.25 | 12 | 0.5 | 0.95 | 0 | 30 |" in md
+    assert "| Test GPU | mean\\_fill | none | 0 | 0 | 0.25 | 0.5 | 0.95 | — | 0 | 30 |" in md
+    assert "| 0.75 | 0.95 | +12/-2 | 0 | 6 |" in md
     assert "| Test GPU | reference | gan | 1 | — | 0.25 | 9 | — | — | — | 64 |" in md
     assert "Figure 2: Conditioning: accuracy against guidance scale" in md
     assert "steering hides 50% of each image" in md

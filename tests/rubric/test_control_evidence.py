@@ -34,11 +34,11 @@ def conditioning_results(gan_acc: float, guided_accs: dict[float, float], ceilin
 
 
 def steering_results(repaint: float, latent: float, floor: float = 0.4, truth: float = 0.9,
-                     labels: bool = True) -> dict:
+                     labels: bool = True, **row_extra) -> dict:
     def row(method, arch, agreement, mse):
         return {"method": method, "architecture": arch, "hole_mse": mse, "hole_psnr_db": 10.0,
                 "label_agreement": agreement if labels else None, "known_max_abs_error": 0.0,
-                "latency_ms_per_sample": 5.0, "forwards_per_sample": 10}
+                "latency_ms_per_sample": 5.0, "forwards_per_sample": 10, **(row_extra if arch else {})}
     return {"environment": ENV, "steering": {
         "complete": True, "data": DATA, "mask": {"kind": "bottom_half"},
         "label_agreement_of_truth": truth if labels else None,
@@ -125,6 +125,40 @@ def test_without_labels_inpainting_is_judged_by_hole_error_against_the_mean_fill
     assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.5)
     assert support(d, "gan").utility == pytest.approx((1 - W) * 0.45 + W * 0.0)
     assert "hole MSE 0.1 against mean fill 0.2" in support(d, "diffusion").text
+
+
+# --- how precisely each was measured ------------------------------------------------------------
+
+def test_class_support_is_quoted_with_its_standard_error():
+    results = conditioning_results(0.5, {1.0: 0.5})
+    for row in results["conditioning"]["rows"]:
+        row["samples"] = 100
+    d = decide({"conditioning": ["class"]}, conditioning=results)
+    # accuracy 0.5 on 100 samples: SE sqrt(0.25 / 100) = 0.05, over the 0.8 from chance to ceiling
+    assert "on 100 samples" in support(d, "gan").text and "-> 0.50 ± 0.06" in support(d, "gan").text
+    # the standard error is reported, not used: the blend is the same as without it
+    assert support(d, "gan").utility == pytest.approx((1 - W) * 0.9 + W * 0.5)
+
+
+def test_editing_support_uses_the_paired_comparison_when_the_file_holds_it():
+    answers = {"conditioning": ["editing"]}
+    # 40 images; RePaint right on 12 the mean fill misses, wrong on 2 it gets: SE of the difference
+    # sqrt(14 - 10² / 40) / 40 = 0.0848, over the 0.5 from floor to truth -> 0.17
+    paired = decide(answers, steering=steering_results(0.65, 0.9, samples=40, vs_mean_fill={
+        "images": 40, "right_class_gained": 12, "right_class_lost": 2}))
+    assert "on 40 images" in support(paired, "diffusion").text
+    assert "-> 0.50 ± 0.17" in support(paired, "diffusion").text
+    # without it, the two shares are treated as independent: a wider, cautious error
+    unpaired = decide(answers, steering=steering_results(0.65, 0.9, samples=40))
+    assert "-> 0.50 ± 0.22" in support(unpaired, "diffusion").text  # hypot(0.0754, 0.0775) / 0.5 = 0.216
+    assert support(paired, "diffusion").utility == support(unpaired, "diffusion").utility
+
+
+def test_without_labels_the_hole_error_is_compared_image_by_image():
+    d = decide({"conditioning": ["editing"]}, steering=steering_results(0, 0, labels=False, vs_mean_fill={
+        "images": 25, "hole_mse_difference_mean": -0.1, "hole_mse_difference_sd": 0.05}))
+    # support 1 - 0.1 / 0.2 = 0.5; SE 0.05 / sqrt(25) = 0.01 over the mean fill's 0.2 -> 0.05
+    assert "-> 0.50 ± 0.05" in support(d, "diffusion").text
 
 
 # --- hybrid: steps, distillation cost, fidelity, diversity -----------------------------------------
