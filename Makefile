@@ -10,7 +10,7 @@ VENV_GIB := 8
 # Only the tests need a browser (Debian's chromium, driven by Playwright) and poppler's pdfinfo.
 TEST_SYSTEM_DEPS := "chromium:test -x /usr/bin/chromium" "poppler-utils:command -v pdfinfo"
 
-.PHONY: install run test bench clean gpu-check
+.PHONY: install run test bench clean gpu-check gpu-wheels
 .DEFAULT_GOAL := run
 
 $(BIN)/.installed: pyproject.toml
@@ -44,6 +44,10 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info
 
-## On a CUDA machine: the full inference probe, printed as a table (under 6 minutes).
+## On a CUDA machine: the full-profile probes, printed as tables (under 6 minutes).
 gpu-check:
 	bash scripts/gpu-check.sh
+
+## Here, before a GPU session: the wheels gpu-check installs on a GPU machine that lacks them (.whl/).
+gpu-wheels: install
+	bash scripts/gpu-wheels.sh
