@@ -43,6 +43,8 @@ def conditioning_evidence(results: dict) -> dict | None:
     classifier = section.get("classifier") or {}
     chance, ceiling = classifier.get("chance_accuracy"), classifier.get("held_out_accuracy")
 
+    on_real = {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
+
     def common(row: dict) -> dict:
         worst = min(row["per_class"], key=lambda c: c["accuracy"]) if row.get("per_class") else None
         acc = row["conditional_accuracy"]
@@ -51,7 +53,8 @@ def conditioning_evidence(results: dict) -> dict | None:
                 "accuracy_over_chance": acc / chance if chance else None,
                 "diversity_ratio_mean": row.get("diversity_ratio_mean"),
                 "precision_worst_class": row.get("precision_worst_class"),
-                "worst_class": worst and {"class": worst["class"], "accuracy": worst["accuracy"]},
+                "worst_class": worst and {"class": worst["class"], "accuracy": worst["accuracy"],
+                                          "classifier_on_real": on_real.get(worst["class"])},
                 "latency_ms_per_sample": row.get("latency_ms_per_sample"),
                 "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}
 

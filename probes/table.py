@@ -119,15 +119,20 @@ QUALITY_COLUMNS = (_quality("fid", "FID", 8, ".3f"), _quality("precision", "prec
 
 
 def _worst_class(r: dict) -> str:
+    """'1 at 0.10 (0.39)': the class drawn right least often, and in brackets how often the
+    classifier reads real images of that class right (its ceiling for that class)."""
     worst = min(r["per_class"], key=lambda c: c["accuracy"]) if r.get("per_class") else None
-    return f"{worst['class']} at {worst['accuracy']:.2f}" if worst else "-"
+    if not worst:
+        return "-"
+    real = (r.get("classifier_on_real") or {}).get(worst["class"])
+    return f"{worst['class']} at {worst['accuracy']:.2f}" + (f" ({real:.2f})" if real is not None else "")
 
 
 CONDITIONING_COLUMNS = (
     ("model", 22, "", lambda r: r["architecture"] + (
         "" if r.get("guidance_scale") is None else f", guidance {r['guidance_scale']:g}")),
     ("accuracy", 9, ".3f", lambda r: r.get("conditional_accuracy")),
-    ("weakest class", 15, "", _worst_class),
+    ("weakest class (real)", 22, "", _worst_class),
     ("diversity", 10, ".2f", lambda r: r.get("diversity_ratio_mean")),
     ("worst prec", 11, ".2f", lambda r: r.get("precision_worst_class")),
     *QUALITY_COLUMNS,
@@ -179,8 +184,10 @@ def control_tables(results: dict) -> str:
         classifier = cond.get("classifier") or {}
         head = (f"conditioning: classifier accuracy on real held-out images "
                 f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}")
+        on_real = {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
+        rows = [{**r, "classifier_on_real": on_real} for r in cond.get("rows", [])]
         blocks.append(f"{head}\n  skipped: {cond['skipped']}" if cond.get("skipped") else
-                      _section_block(head, cond, CONDITIONING_COLUMNS, cond.get("rows", [])))
+                      _section_block(head, cond, CONDITIONING_COLUMNS, rows))
     steer = results.get("steering")
     if steer and steer.get("rows"):
         mask = steer.get("mask") or {}

@@ -252,7 +252,12 @@ def per_class_chart(c: dict[str, list[dict]]) -> dict | None:
                  for measure, key in (("accuracy", "accuracy"), ("precision", "precision")) if r.get(key) is not None]
     if not data:
         return None
-    return _spec("Conditioning per class: accuracy and precision (the weakest class is what a user of it sees)",
+    # The classifier's accuracy on real images of each class: no model can score above it there.
+    judged = {(r["machine"], r["class"]): r["classifier_on_real"] for r in c["per_class"]
+              if r.get("classifier_on_real") is not None}
+    data += [{"machine": machine, "model": "classifier on real images", "architecture": "reference", "class": cls,
+              "measure": "accuracy", "value": value} for (machine, cls), value in judged.items()]
+    return _spec("Per class: accuracy, precision, and the classifier on real images",
                  data, mark={"type": "point", "filled": True, "size": 70},
                  encoding={"x": {"field": "class", "type": "nominal", "title": "class asked for", "sort": None},
                            "y": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]},

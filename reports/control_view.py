@@ -39,6 +39,9 @@ def control_records(sets: list[ProbeSet]) -> dict[str, list[dict]]:
             if _finite(classifier.get(key)):
                 out["references"].append({"machine": s.label, "section": "conditioning", "reference": name,
                                            "accuracy": float(classifier[key])})
+        # the judge's own per-class accuracy on real images: the ceiling for that class
+        on_real = {c.get("class"): float(c["accuracy"]) for c in _list(classifier.get("held_out_per_class"))
+                   if isinstance(c, dict) and _finite(c.get("accuracy"))}
         for row in _list(cond.get("rows")):
             if not _finite(row.get("conditional_accuracy")):
                 continue
@@ -52,6 +55,7 @@ def control_records(sets: list[ProbeSet]) -> dict[str, list[dict]]:
                 "precision_worst_class": _number(row.get("precision_worst_class")), **_quality_of(row)})
             out["per_class"] += [{"machine": s.label, "architecture": arch, "guidance_scale": scale,
                                   "class": clean(c.get("class", "?")), "accuracy": float(c["accuracy"]),
+                                  "classifier_on_real": on_real.get(c.get("class")),
                                   "diversity_ratio": _number(c.get("diversity_ratio")),
                                   "precision": _number(c.get("precision")), "recall": _number(c.get("recall"))}
                                  for c in _list(row.get("per_class")) if _finite(c.get("accuracy"))]

@@ -140,8 +140,11 @@ def _measured_class_support(ctx: Context) -> Measured | None:
     on = f" on {n:,} samples" if n else ""
     text = (f"class measured: conditional accuracy {acc:.2f}{how}{on} (chance {chance:.2f}, "
             f"classifier on real images {ceiling:.2f}) -> {_plus_minus(support, se)}")
-    if m.get("worst_class"):
-        text += f", weakest class {m['worst_class']['class']} at {m['worst_class']['accuracy']:.2f}"
+    worst = m.get("worst_class")
+    if worst:
+        text += f", weakest class {worst['class']} at {worst['accuracy']:.2f}"
+        if worst.get("classifier_on_real") is not None:  # a class the judge cannot read caps every model
+            text += f" (the classifier reads real ones at {worst['classifier_on_real']:.2f})"
     if m.get("precision_worst_class") is not None:
         text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
     if m.get("guidance_cost_ratio"):

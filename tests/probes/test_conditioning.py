@@ -52,6 +52,16 @@ def test_conditional_models_beat_chance_by_a_clear_margin(measured):
     assert all(0 <= c["precision"] <= 1 and 0 <= c["recall"] <= 1 for c in gan["per_class"])
 
 
+def test_the_classifier_is_judged_per_class_on_real_images(measured):
+    classifier = measured["conditioning"]["classifier"]
+    per_class = classifier["held_out_per_class"]
+    assert [c["class"] for c in per_class] == [str(d) for d in range(10)]
+    # per class, weighted by the held-out images of each, adds up to the overall accuracy
+    images = sum(c["images"] for c in per_class)
+    assert sum(c["accuracy"] * c["images"] for c in per_class) / images == pytest.approx(
+        classifier["held_out_accuracy"], abs=1e-6)
+
+
 def test_higher_guidance_gives_higher_accuracy_and_costs_two_forwards(measured):
     rows = {r["guidance_scale"]: r for r in measured["conditioning"]["rows"] if r["architecture"] == "diffusion"}
     acc = [rows[s]["conditional_accuracy"] for s in SCALES]

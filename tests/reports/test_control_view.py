@@ -32,7 +32,8 @@ def without_control(results: dict) -> dict:
 
 def literal() -> dict:
     """One row of each kind, with round numbers to find again in every output."""
-    classifier = {"held_out_accuracy": 0.9, "chance_accuracy": 0.25, "classes": 4}
+    classifier = {"held_out_accuracy": 0.9, "chance_accuracy": 0.25, "classes": 4,
+                  "held_out_per_class": [{"class": "a", "accuracy": 0.65, "images": 20}]}
     return {"environment": {"device_name": "Test GPU"},
             "conditioning": {"complete": True, "classifier": classifier, "rows": [
                 {"architecture": "gan", "guidance_scale": None, "nfe": 1, "forwards_per_sample": 1,
@@ -84,7 +85,8 @@ def test_tables_carry_the_measured_values():
     assert hybrid_summary(sets)[0]["KID"] == 0.5 and hybrid_summary(sets)[1]["KID"] is None
     c = control_records(sets)
     assert c["per_class"] == [{"machine": "Test GPU", "architecture": "gan", "guidance_scale": None, "class": "a",
-                               "accuracy": 0.8, "diversity_ratio": 0.9, "precision": 0.75, "recall": None}]
+                               "accuracy": 0.8, "classifier_on_real": 0.65, "diversity_ratio": 0.9,
+                               "precision": 0.75, "recall": None}]
     assert control_notes(sets) == [
         "Test GPU: steering hides 50% of each image (bottom_half mask) in 40 held-out images",
         "Test GPU: students distilled in 12 s (25% of the teacher's training time) by progressive"]
@@ -231,5 +233,8 @@ def test_per_class_chart_shows_the_gan_and_the_most_guided_denoiser():
     spec = per_class_chart(control_records(_sets(results)))
     values = {(v["model"], v["measure"]): v["value"] for v in spec["data"]["values"]}
     assert values == {("gan", "accuracy"): 0.8, ("gan", "precision"): 0.75,
-                      ("diffusion, guidance 3", "accuracy"): 0.95, ("diffusion, guidance 3", "precision"): 0.6}
+                      ("diffusion, guidance 3", "accuracy"): 0.95, ("diffusion, guidance 3", "precision"): 0.6,
+                      # the judge's own ceiling for class a, once per machine
+                      ("classifier on real images", "accuracy"): 0.65}
+    assert sum(v["model"] == "classifier on real images" for v in spec["data"]["values"]) == 1
     assert per_class_chart(control_records(_sets({"environment": {}}))) is None

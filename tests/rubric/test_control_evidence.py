@@ -98,6 +98,15 @@ def test_class_accuracy_is_placed_between_chance_and_the_classifier_ceiling():
     assert support(d, "hybrid").utility == pytest.approx(KB.families["hybrid"].conditioning_support["class"])
 
 
+def test_the_weakest_class_is_set_against_the_classifier_on_real_images_of_it():
+    results = conditioning_results(0.5, {1.0: 0.5})
+    results["conditioning"]["classifier"]["held_out_per_class"] = [{"class": "0", "accuracy": 0.4, "images": 30}]
+    d = decide({"conditioning": ["class"]}, conditioning=results)
+    assert "weakest class 0 at 0.50 (the classifier reads real ones at 0.40)" in support(d, "gan").text
+    # a class the classifier was not measured on is quoted alone
+    assert "weakest class 3 at 0.50;" in support(d, "diffusion").text
+
+
 def test_kinds_the_probes_do_not_measure_keep_the_published_support():
     d = decide({"conditioning": ["text"]}, conditioning=conditioning_results(0.1, {1.0: 0.1}))
     assert support(d, "gan").utility == pytest.approx(KB.families["gan"].conditioning_support["text"])
