@@ -257,7 +257,7 @@ def per_class_chart(c: dict[str, list[dict]]) -> dict | None:
               if r.get("classifier_on_real") is not None}
     data += [{"machine": machine, "model": "classifier on real images", "architecture": "reference", "class": cls,
               "measure": "accuracy", "value": value} for (machine, cls), value in judged.items()]
-    return _spec("Per class: accuracy, precision, and the classifier on real images",
+    return _spec("Conditioning per class: accuracy, precision, classifier on real",
                  data, mark={"type": "point", "filled": True, "size": 70},
                  encoding={"x": {"field": "class", "type": "nominal", "title": "class asked for", "sort": None},
                            "y": {"field": "value", "type": "quantitative", "scale": {"domain": [0, 1]},
