@@ -20,7 +20,7 @@ the true class, FID/KID of the completed images against the *train* split (the h
 is half-copied into them), the worst error in the known region, and time per sample; and, image
 by image against the mean fill (`vs_mean_fill`), how many images only the method completes into
 the right class and how many only the mean fill does, and the paired difference in hole error,
-so the rubric can tell a real gain from sampling error.
+from which the rubric quotes each gain with its standard error.
 """
 from __future__ import annotations
 
@@ -115,9 +115,10 @@ def image_outcomes(completed: torch.Tensor, truth: torch.Tensor, labels, mask: t
 
 
 def paired_with_floor(outcomes, floor_outcomes) -> dict:
-    """The same images completed by a method and by the floor, compared image by image, so the
-    rubric can tell a real gain from sampling error (a paired test, McNemar's for the class and a
-    paired t for the error: both are far more sensitive than comparing the two means)."""
+    """The same images completed by a method and by the floor, compared image by image: the
+    standard error of the gain then counts only the images on which the two differ (McNemar's
+    design for the class, a paired difference for the error), far tighter than the one two
+    separate means would give (rubric/uncertainty.py)."""
     (mse, correct), (floor_mse, floor_correct) = outcomes, floor_outcomes
     difference = mse - floor_mse
     out = {"images": len(difference), "hole_mse_difference_mean": float(difference.mean()),
