@@ -15,6 +15,8 @@ measured time per sample at that NFE over the student's, on the same device and 
 """
 from __future__ import annotations
 
+from probes.training_summary import measured_where
+
 STUDENT_FID_TOLERANCE = 1.5  # "diffusion-like quality": within 50% of the teacher's FID
 
 
@@ -23,12 +25,6 @@ def _complete(results: dict, name: str) -> dict | None:
     if not section or not section.get("complete") or section.get("skipped") or not section.get("rows"):
         return None
     return section
-
-
-def _where(results: dict, section: dict) -> str:
-    """'digits (...) on AMD EPYC ...': the data and the device, for the reason text."""
-    data = (section.get("data") or {}).get("name", "probe data")
-    return f"{data} on {(results.get('environment') or {}).get('device_name') or section.get('device') or 'this machine'}"
 
 
 def _quality(row: dict) -> dict:
@@ -59,7 +55,7 @@ def conditioning_evidence(results: dict) -> dict | None:
                 "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}
 
     out: dict = {"source": "probe-results.json: conditioning (domain classifier on class-conditional samples)",
-                 "where": _where(results, section)}
+                 "where": measured_where(results, section)}
     gan = [r for r in section["rows"] if r["architecture"] == "gan"]
     if gan:
         out["gan"] = common(gan[0])
@@ -99,7 +95,7 @@ def steering_evidence(results: dict) -> dict | None:
     return {"diffusion": pick(by_method.get("repaint")), "diffusion_without_resampling": pick(by_method.get("replace")),
             "gan": pick(by_method.get("latent_optimisation")), "baseline": pick(by_method.get("mean_fill")),
             "label_agreement_of_truth": section.get("label_agreement_of_truth"),
-            "mask": (section.get("mask") or {}).get("kind"), "where": _where(results, section),
+            "mask": (section.get("mask") or {}).get("kind"), "where": measured_where(results, section),
             "source": "probe-results.json: steering (inpainting of held-out images, no retraining)"}
 
 
@@ -136,6 +132,6 @@ def hybrid_evidence(results: dict) -> dict | None:
         "teacher_train_s": (section.get("teacher") or {}).get("train_s"),
         "gan_fid": gan["quality"]["fid"] if gan else None,
         "gan_latency_ms_per_sample": gan["latency_ms_per_sample"] if gan else None,
-        "device": section.get("device"), "where": _where(results, section),
+        "device": section.get("device"), "where": measured_where(results, section),
         "source": "probe-results.json: hybrid (progressive distillation of the reference denoiser)",
     }

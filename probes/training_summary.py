@@ -24,6 +24,16 @@ TRAINING_FLOPS_PER_FORWARD = 3.0  # forward + backward ≈ 3 forwards (Kaplan et
 TARGET_FACTOR = 1.25
 
 
+def measured_where(results: dict, section: dict) -> str:
+    """'digits (...) on AMD EPYC ..., quick profile': the data, the device and the probe profile
+    behind a measurement, for the reason texts (the quick profile's reference models are trained
+    for seconds, so a reader should see which profile a figure came from)."""
+    data = (section.get("data") or {}).get("name", "probe data")
+    device = (results.get("environment") or {}).get("device_name") or section.get("device") or "this machine"
+    profile = (results.get("config") or {}).get("profile")
+    return f"{data} on {device}" + (f", {profile} profile" if profile else "")
+
+
 def _by(runs, key):
     groups: dict = {}
     for run in runs:
@@ -111,7 +121,7 @@ def training_evidence(results: dict) -> dict | None:
     stability = training.get("stability")
     if not stability:
         return None
-    where = f"{(training.get('data') or {}).get('name', 'probe data')} on {(results.get('environment') or {}).get('device_name')}"
+    where = measured_where(results, training)
     families = {}
     for family, s in stability.items():
         need = ((needs.get("families") or {}).get(family) or {}).get("images_needed") or {}

@@ -107,6 +107,13 @@ def test_the_weakest_class_is_set_against_the_classifier_on_real_images_of_it():
     assert "weakest class 3 at 0.50;" in support(d, "diffusion").text
 
 
+def test_the_source_names_the_probe_profile_the_figure_came_from():
+    results = {**conditioning_results(0.5, {1.0: 0.5}), "config": {"profile": "quick"}}
+    d = decide({"conditioning": ["class"]}, conditioning=results)
+    measured = [f for f in support(d, "gan").figures if f.source.startswith("measured")]
+    assert measured and "digits (test) on Test CPU, quick profile" in measured[0].source
+
+
 def test_kinds_the_probes_do_not_measure_keep_the_published_support():
     d = decide({"conditioning": ["text"]}, conditioning=conditioning_results(0.1, {1.0: 0.1}))
     assert support(d, "gan").utility == pytest.approx(KB.families["gan"].conditioning_support["text"])
