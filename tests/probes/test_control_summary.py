@@ -50,7 +50,7 @@ def test_conditioning_evidence_reads_accuracy_guidance_and_its_cost():
                                          cond_row("diffusion", 1.0, 0.6, 3.0, 10)]}}
     evidence = conditioning_evidence(results)
     assert evidence["gan"]["accuracy_over_chance"] == pytest.approx(8.0)
-    assert evidence["gan"]["worst_class"] == {"class": "1", "accuracy": pytest.approx(0.7)}
+    assert evidence["gan"]["worst_class"] == {"class": "1", "accuracy": pytest.approx(0.7), "classifier_on_real": None}
     diffusion = evidence["diffusion"]
     assert diffusion["guidance_scale"] == 3.0 and diffusion["unguided_accuracy"] == 0.6
     assert diffusion["accuracy_by_guidance"] == {"0": 0.1, "1": 0.6, "3": 0.85}
