@@ -7,7 +7,7 @@ the sourced figures themselves. Pure functions; no I/O.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from rubric.estimates import Estimate, Figure
@@ -202,13 +202,24 @@ def _measured_editing_support(ctx: Context) -> Measured | None:
 MEASURED_SUPPORT = {"class": _measured_class_support, "editing": _measured_editing_support}
 
 
+def _teacher_family(ctx: Context) -> Family | None:
+    """The family whose variant this candidate's variant is distilled from, if any (not itself)."""
+    teacher_variant = ctx.estimate.variant.teacher
+    if teacher_variant is None:
+        return None
+    return next((f for f in ctx.knowledge.families.values()
+                 if f.id != ctx.family.id and any(v.id == teacher_variant for v in f.variants)), None)
+
+
 def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
     """Half the weakest requested kind, half the mean: every requested kind must be served.
-    A kind the controllability probes measured for this family blends prior and measurement."""
+    A kind the controllability probes measured for this family blends prior and measurement; a
+    distilled family they did not measure is capped at its teacher family's blended support."""
     wanted = ctx.answers["conditioning"]
     support = {kind: ctx.family.conditioning_support[kind] for kind in wanted}
     figures = [Figure("conditioning support (published)", dict(support), "score 0–1", ctx.family.conditioning_source)]
     measured_texts = []
+    teacher = _teacher_family(ctx)
     for kind in wanted:
         measure = MEASURED_SUPPORT.get(kind)
         found = measure(ctx) if measure else None
@@ -216,6 +227,19 @@ def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
             support[kind] = _blend(ctx, support[kind], found.support)
             measured_texts.append(found.text)
             figures.append(found.figure)
+            continue
+        # A distilled family conditions and edits through its teacher's mechanism (guidance,
+        # RePaint-style resampling) and is no better at it than its teacher: a measurement that
+        # lowers the teacher family below the student's published support lowers the student to
+        # it, so measuring one family never ranks the student above its teacher.
+        carried = measure(replace(ctx, family=teacher)) if measure and teacher else None
+        if carried:
+            teacher_support = _blend(ctx, teacher.conditioning_support[kind], carried.support)
+            if teacher_support < support[kind]:
+                measured_texts.append(f"{kind} capped at its {teacher.id} teacher's measured {teacher_support:.2f} "
+                                      f"(published {support[kind]:.2f})")
+                support[kind] = teacher_support
+                figures.append(carried.figure)
     scores = list(support.values())
     utility = 0.5 * min(scores) + 0.5 * sum(scores) / len(scores)
     parts = ", ".join(f"{kind} {support[kind]:.2f}" for kind in wanted)
@@ -295,11 +319,9 @@ def _measured_student(ctx: Context, name: str) -> tuple[float, str, Figure] | No
     """A distilled family's fidelity and diversity from the hybrid probe: the teacher family's
     published score, scaled by what distillation kept of the teacher's quality on the probe's
     data (FID ratio for fidelity, recall ratio for diversity; never above the teacher)."""
-    m = ctx.evidence.get("hybrid")
-    teacher_variant = ctx.estimate.variant.teacher
-    if not m or teacher_variant is None:
+    m, teacher = ctx.evidence.get("hybrid"), _teacher_family(ctx)
+    if not m or teacher is None:
         return None
-    teacher = next(f for f in ctx.knowledge.families.values() if any(v.id == teacher_variant for v in f.variants))
     steps = f"the {m['student_nfe']}-step student"
     if name == "fidelity" and m.get("student_fid") and m.get("teacher_fid"):
         kept = min(1.0, m["teacher_fid"] / m["student_fid"])

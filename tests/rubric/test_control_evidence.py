@@ -94,8 +94,31 @@ def test_class_accuracy_is_placed_between_chance_and_the_classifier_ceiling():
     assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.75)
     text = support(d, "diffusion").text
     assert "at guidance 3" in text and "guidance cost 2.0× per sample" in text
-    # The hybrid was not measured for class conditioning: its published figure stands.
-    assert support(d, "hybrid").utility == pytest.approx(KB.families["hybrid"].conditioning_support["class"])
+    # The hybrid was not measured for class conditioning; its teacher family was, at 0.875 blended,
+    # which is below the hybrid's published 0.9: a student is capped at its teacher.
+    assert support(d, "hybrid").utility == pytest.approx((1 - W) * 1.0 + W * 0.75)
+    assert "class capped at its diffusion teacher's measured 0.88 (published 0.90)" in support(d, "hybrid").text
+    higher = decide(answers, conditioning=conditioning_results(0.5, {1.0: 0.9}))  # diffusion at the ceiling
+    assert support(higher, "hybrid").utility == pytest.approx(KB.families["hybrid"].conditioning_support["class"])
+    assert "capped" not in support(higher, "hybrid").text
+
+
+def test_measuring_the_teacher_never_lifts_the_hybrid_above_it_on_editing():
+    answers = {"conditioning": ["editing"]}
+    prior = engine.decide(validate(answers))
+    assert support(prior, "hybrid").utility < support(prior, "diffusion").utility  # published: 0.6 < 1.0
+    for repaint in (0.4, 0.45, 0.5, 0.7, 0.9):  # from no gain over the mean fill to the uncut truth's level
+        d = decide(answers, steering=steering_results(repaint=repaint, latent=0.5))
+        assert support(d, "hybrid").utility <= support(d, "diffusion").utility
+        assert support(d, "hybrid").utility == pytest.approx(min(0.6, support(d, "diffusion").utility))
+
+
+def test_a_family_without_a_teacher_is_not_moved_by_another_family_s_measurement():
+    results = conditioning_results(0.5, {1.0: 0.5})
+    results["conditioning"]["rows"] = [r for r in results["conditioning"]["rows"] if r["architecture"] != "gan"]
+    d = decide({"conditioning": ["class"]}, conditioning=results)  # diffusion measured, the GAN not
+    assert support(d, "gan").utility == pytest.approx(KB.families["gan"].conditioning_support["class"])
+    assert "measure" not in support(d, "gan").text
 
 
 def test_the_weakest_class_is_set_against_the_classifier_on_real_images_of_it():
