@@ -114,10 +114,9 @@ def _clip01(x: float) -> float:
 
 @dataclass(frozen=True)
 class Measured:
-    """A controllability measurement for a criterion: support on the published 0–1 scale, its
-    standard error (None when the file holds too little to tell), and the words and the figure."""
+    """A controllability measurement for a criterion: support on the published 0–1 scale, the
+    words (which quote its standard error where the file holds enough to compute one), the figure."""
     support: float
-    se: float | None
     text: str
     figure: Figure
 
@@ -149,7 +148,7 @@ def _measured_class_support(ctx: Context) -> Measured | None:
         text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
     if m.get("guidance_cost_ratio"):
         text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
-    return Measured(support, se, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share"))
+    return Measured(support, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share"))
 
 
 def _editing_se(m: dict, floor: dict, by_label: bool) -> float | None:
@@ -196,7 +195,7 @@ def _measured_editing_support(ctx: Context) -> Measured | None:
     method = m["method"].replace("_", " ")
     on = f" on {m['samples']:,} images" if m.get("samples") else ""
     ms = f", {m['latency_ms_per_sample']:.3g} ms per image" if m.get("latency_ms_per_sample") is not None else ""
-    return Measured(support, se, f"editing measured ({method}){on}: {basis}{ms} -> {_plus_minus(support, se)}", figure)
+    return Measured(support, f"editing measured ({method}){on}: {basis}{ms} -> {_plus_minus(support, se)}", figure)
 
 
 MEASURED_SUPPORT = {"class": _measured_class_support, "editing": _measured_editing_support}
