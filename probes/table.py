@@ -139,6 +139,8 @@ CONDITIONING_COLUMNS = (
     ("fwd/sample", 11, "d", lambda r: r.get("forwards_per_sample")),
     ("ms/sample", 11, ".3f", lambda r: r.get("latency_ms_per_sample")),
 )
+
+
 def _gained_lost(paired: dict | None) -> str:
     if not paired or paired.get("right_class_gained") is None:
         return "—"

@@ -107,6 +107,10 @@ def conditioning_summary(sets: list[ProbeSet]) -> list[dict]:
             for r in c["guidance"]]
 
 
+def _gained_lost(gained, lost) -> str | None:
+    return f"+{gained:g}/-{lost:g}" if None not in (gained, lost) else None
+
+
 def steering_summary(sets: list[ProbeSet]) -> list[dict]:
     """One row per completion method and machine (mean_fill: the floor without a model)."""
     c = control_records(sets)
@@ -116,9 +120,7 @@ def steering_summary(sets: list[ProbeSet]) -> list[dict]:
              "label agreement": r["label_agreement"],
              "agreement ceiling": _reference(c, r["machine"], "steering", "classifier ceiling"),
              # image by image: right only with this method / right only with the mean fill
-             "gained/lost vs mean fill": (f"+{r['right_only_with_method']:g}/-{r['right_only_with_mean_fill']:g}"
-                                                 if None not in (r["right_only_with_method"],
-                                                                 r["right_only_with_mean_fill"]) else None),
+             "gained/lost vs mean fill": _gained_lost(r["right_only_with_method"], r["right_only_with_mean_fill"]),
              "known pixels max change": r["known_max_abs_error"], "FID vs train": r["fid_vs_train"]}
             for r in c["steering"]]
 
