@@ -12,7 +12,12 @@ noise schedule (1000 steps, linear betas 1e-4..0.02; arxiv 2006.11239):
 - "ddpm": ancestral sampling (Ho et al. 2020); with nfe < 1000 it skips timesteps and degrades.
 - "ddim": deterministic DDIM (Song et al. 2020, arxiv 2010.02502).
 - "dpmsolver++": multistep DPM-Solver++ 2nd order (Lu et al. 2022, arxiv 2211.01095), the usual
-  choice for 10-25 step sampling in diffusers pipelines.
+  choice for 10-25 step sampling in diffusers pipelines, with diffusers' dynamic thresholding of
+  the predicted clean image (Imagen, Saharia et al. 2022, arxiv 2205.11487 §2.3; the paper's
+  recommendation for pixel-space models, which these are). Without it the probes' short-trained
+  denoisers blow up: on the quick training probe's full-data run, half the pixels of 10-step
+  samples left [−1.5, 1.5] and FID on domain features was 6.9 for seeds 0 and 1; with it, no
+  pixel did and FID was 1.8–1.9 (2026-11-26, 2-core AMD EPYC).
 """
 from __future__ import annotations
 
@@ -34,9 +39,11 @@ def make_scheduler(name: str, num_train_timesteps: int = NUM_TRAIN_TIMESTEPS):
     if name == "ddim":
         return DDIMScheduler(**common, clip_sample=False)
     if name == "dpmsolver++":
-        # lower_order_final: first-order last step, which diffusers recommends below 15 steps
+        # lower_order_final: first-order last step, which diffusers recommends below 15 steps;
+        # thresholding: x̂0 clipped to its 99.5th-percentile magnitude s ≥ 1, then divided by s,
+        # sample_max_value 1 being the data range [−1, 1] (see the module docstring)
         return DPMSolverMultistepScheduler(**common, algorithm_type="dpmsolver++", solver_order=2,
-                                           lower_order_final=True)
+                                           lower_order_final=True, thresholding=True, sample_max_value=1.0)
     raise ValueError(f"unknown scheduler {name!r}; choose one of {', '.join(SCHEDULERS)}")
 
 

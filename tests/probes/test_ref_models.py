@@ -97,6 +97,23 @@ def test_sampling_a_tiny_denoiser(scheduler):
     assert x.shape == (2, 3, 16, 16) and torch.isfinite(x).all()
 
 
+def test_dpm_solver_samples_stay_in_the_data_range_however_poor_the_denoiser():
+    """An untrained denoiser is the worst case of a short-trained one: its noise predictions are
+    arbitrary, and DPM-Solver++ without thresholding carries them into samples far outside
+    [−1, 1] (what the training probe's FID measured before thresholding)."""
+    from diffusers import DPMSolverMultistepScheduler
+
+    torch.manual_seed(0)
+    unet = build_denoiser(DIFFUSION_SIZES["xs"]).eval()
+    denoiser = lambda x, t: unet(x, t).sample  # noqa: E731
+    args = (denoiser, make_scheduler("dpmsolver++"), 10, (8, 3, 16, 16))
+    x = sample(*args, generator=torch.Generator().manual_seed(0))
+    assert x.abs().max() <= 1.0 + 1e-4
+    plain = DPMSolverMultistepScheduler.from_config(make_scheduler("dpmsolver++").config, thresholding=False)
+    unthresholded = sample(denoiser, plain, 10, (8, 3, 16, 16), generator=torch.Generator().manual_seed(0))
+    assert unthresholded.abs().max() > 1.5  # the planted failure the thresholding removes
+
+
 def test_ddpm_cifar_config_matches_published_parameter_count():
     config = DenoiserConfig(resolution=32, base_width=128, norm_groups=32)
     with torch.device("meta"):
