@@ -117,16 +117,23 @@ def _downsample(values: list[float], points: int = CURVE_POINTS) -> list[float]:
             for i in range(points)]
 
 
+GRID_GAP_PX = 2  # grey lines between samples: digits fill their tiles, and touching tiles read as stripes
+GRID_GAP_GREY = 96
+
+
 def sample_grid_png(images: torch.Tensor, columns: int = 8) -> str:
     """Up to 64 samples as one PNG, base64 — for the app's and reports' sample grids."""
     from PIL import Image
 
     x = to_uint8(images[: columns * columns]).permute(0, 2, 3, 1).numpy()
+    if x.shape[-1] == 1:  # PIL reads (h, w) as greyscale, not (h, w, 1)
+        x = x[..., 0]
     rows = math.ceil(len(x) / columns)
     h, w = x.shape[1:3]
-    canvas = Image.new("RGB", (columns * w, rows * h))
+    step_x, step_y = w + GRID_GAP_PX, h + GRID_GAP_PX
+    canvas = Image.new("RGB", (columns * step_x - GRID_GAP_PX, rows * step_y - GRID_GAP_PX), (GRID_GAP_GREY,) * 3)
     for i, img in enumerate(x):
-        canvas.paste(Image.fromarray(img), ((i % columns) * w, (i // columns) * h))
+        canvas.paste(Image.fromarray(img).convert("RGB"), ((i % columns) * step_x, (i // columns) * step_y))
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     return base64.b64encode(buffer.getvalue()).decode("ascii")

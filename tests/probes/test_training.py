@@ -100,3 +100,18 @@ def test_folder_of_images_end_to_end(tmp_path):
     assert data["skipped_files"] == 1 and data["channels"] == 3 and data["classes"] == 2
     assert results["complete"] and len(results["training"]["runs"]) == 8
     json.dumps(results, allow_nan=False)
+
+
+def test_sample_grid_separates_its_tiles():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from probes.training import GRID_GAP_GREY, sample_grid_png
+
+    images = torch.ones(10, 1, 16, 16)  # all white: only the gaps are grey
+    grid = Image.open(io.BytesIO(base64.b64decode(sample_grid_png(images, columns=4)))).convert("L")
+    assert grid.size == (4 * 16 + 3 * 2, 3 * 16 + 2 * 2)  # 10 images: 3 rows of 4, gaps of 2 px between
+    assert grid.getpixel((16, 5)) == grid.getpixel((5, 17)) == GRID_GAP_GREY  # a vertical and a horizontal gap
+    assert grid.getpixel((5, 5)) == 255 and grid.getpixel((18, 18)) == 255  # the first and the sixth tile
