@@ -30,7 +30,7 @@ from probes.control_settings import CONDITIONING_PRESETS, ConditioningSettings, 
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, timed,
                                    train_steps)
 from probes.data import ImageData, to_uint8
-from probes.fidelity import DomainExtractor, precision_recall, quality_metrics
+from probes.fidelity import DomainExtractor, precision_recall, quality_metrics, real_floor
 from probes.ref_cond_diffusion import (CondDenoiserConfig, GuidedDenoiser, build_cond_denoiser, drop_labels,
                                        forwards_per_step)
 from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator, d_hinge_loss, g_hinge_loss
@@ -151,6 +151,8 @@ def run_conditioning(ctx) -> None:
     extractor, extractor_s = domain_classifier(data, seed, s.extractor_epochs)
     section.update(data=data.summary(), classifier=classifier_record(extractor, extractor_s, data), rows=[])
     requested = torch.arange(len(data.class_names)).repeat_interleave(s.samples_per_class)
+    # the rows' FID floor: as many real training images as samples drawn, against the held-out ones
+    section["real_floor"] = real_floor(data.train, data.held_out, len(requested), extractor, seed)
     g, gan_s, gan_cfg = train_cond_gan(data, s, seed, device, ctx.check_budget)
     section["models"] = {"gan": {"train_s": gan_s, "steps": s.gan_steps, "images_seen": s.gan_steps * s.batch,
                                  "params": sum(p.numel() for p in g.parameters()),

@@ -26,7 +26,7 @@ from probes.control_settings import NUM_TRAIN_TIMESTEPS as _SETTINGS_TIMESTEPS
 from probes.control_models import (ReferenceSpec, classifier_record, clipped_ddim, control_data, domain_classifier,
                                    reference_model, timed)
 from probes.distillation import progressive_distill, student_scheduler
-from probes.fidelity import quality_metrics
+from probes.fidelity import quality_metrics, real_floor
 from probes.ref_diffusion import Denoiser
 from probes.registry import register_probe
 from probes.sampling import NUM_TRAIN_TIMESTEPS, sample
@@ -59,6 +59,7 @@ def run_hybrid(ctx) -> None:
     n = min(s.samples, len(data.held_out))
     section.update(data=data.summary(), classifier=classifier_record(extractor, extractor_s, data), rows=[],
                    device=device.type, dtype="fp32")
+    section["real_floor"] = real_floor(data.train, data.held_out, n, extractor, seed)  # the rows' FID floor
 
     def record(architecture, role, row, **extra):
         section["rows"].append({"architecture": architecture, "role": role, **extra, **row})

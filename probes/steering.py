@@ -161,6 +161,8 @@ def run_steering(ctx) -> None:
         truth_agreement = (float((extractor.net(to_uint8(truth.cpu())).argmax(1) == labels).float().mean())
                            if labels is not None and extractor.task == "classes" else None)
     section["label_agreement_of_truth"] = truth_agreement  # the ceiling for label_agreement
+    # the floor for quality_vs_train: the uncut held-out images themselves against the train split
+    section["truth_quality_vs_train"] = quality_metrics(truth.float().cpu(), data.train, extractor)
 
     floor: list = []  # the mean fill's per-image outcomes: it is recorded first
 

@@ -177,6 +177,12 @@ def _section_block(head: str, section: dict, columns: tuple[Column, ...], rows: 
     return "\n".join([head + ("" if section.get("complete") else "  [PARTIAL]"), cols, "-" * len(cols), *body])
 
 
+def _floor(section: dict, key: str, words: str) -> str:
+    """'; real images score FID 0.21': the FID a section's rows sit above (see fidelity.real_floor)."""
+    fid = (section.get(key) or {}).get("fid")
+    return f"; {words} {fid:.3f}" if isinstance(fid, (int, float)) else ""
+
+
 def control_tables(results: dict) -> str:
     """The conditioning, steering and hybrid sections (issue 6), each a small table; a section
     that is missing is left out, an incomplete one is marked, a skipped one says why."""
@@ -185,7 +191,8 @@ def control_tables(results: dict) -> str:
     if cond:
         classifier = cond.get("classifier") or {}
         head = (f"conditioning: classifier accuracy on real held-out images "
-                f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}")
+                f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}"
+                + _floor(cond, "real_floor", "real images score FID"))
         on_real = {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
         rows = [{**r, "classifier_on_real": on_real} for r in cond.get("rows", [])]
         blocks.append(f"{head}\n  skipped: {cond['skipped']}" if cond.get("skipped") else
@@ -195,14 +202,16 @@ def control_tables(results: dict) -> str:
         mask = steer.get("mask") or {}
         head = (f"steering: inpainting {mask.get('kind')} ({_fmt(mask.get('hidden_fraction'), '.0%')} hidden) of "
                 f"{steer.get('images')} held-out images; the uncut truth's class is read "
-                f"{_fmt(steer.get('label_agreement_of_truth'), '.2f')}")
+                f"{_fmt(steer.get('label_agreement_of_truth'), '.2f')}"
+                + _floor(steer, "truth_quality_vs_train", "the uncut truth scores FID"))
         blocks.append(_section_block(head, steer, STEERING_COLUMNS, steer["rows"]))
     hybrid = results.get("hybrid")
     if hybrid and hybrid.get("rows"):
         distil, teacher = hybrid.get("distillation") or {}, hybrid.get("teacher") or {}
         head = (f"hybrid: {distil.get('method', 'distillation')}; distillation {_fmt(distil.get('train_s'), '.0f')} s "
                 f"= {_fmt(distil.get('share_of_teacher_train_s'), '.2f')}× the teacher's "
-                f"{_fmt(teacher.get('train_s'), '.0f')} s of training")
+                f"{_fmt(teacher.get('train_s'), '.0f')} s of training"
+                + _floor(hybrid, "real_floor", "real images score FID"))
         order = {"teacher": 0, "student": 1, "reference": 2}
         rows = sorted(hybrid["rows"], key=lambda r: (order.get(r["role"], 3), -r["nfe"]))
         blocks.append(_section_block(head, hybrid, HYBRID_COLUMNS, rows))

@@ -145,8 +145,15 @@ def incomplete_sections(sets: list[ProbeSet]) -> list[tuple[ProbeSet, str, str |
     return out
 
 
+# Where each section keeps the score of real images, and how a note names it.
+FID_FLOORS = (("conditioning", "real_floor", "conditioning, training images against the held-out ones"),
+              ("steering", "truth_quality_vs_train", "steering, the uncut held-out images against the train split"),
+              ("hybrid", "real_floor", "hybrid, training images against the held-out ones"))
+
+
 def control_notes(sets: list[ProbeSet]) -> list[str]:
-    """What the tables cannot say: a skipped or unfinished section, the mask, the distillation cost."""
+    """What the tables cannot say: a skipped or unfinished section, the mask, the FID floors, the
+    distillation cost."""
     notes = [f"{s.label}: {name} skipped: {skipped}" if skipped else
              f"{s.label}: {name} unfinished (the probe stopped before its end); the rows measured so far are shown"
              for s, name, skipped in incomplete_sections(sets)]
@@ -157,6 +164,12 @@ def control_notes(sets: list[ProbeSet]) -> list[str]:
             notes.append(f"{s.label}: steering hides {mask['hidden_fraction']:.0%} of each image "
                          f"({clean(mask.get('kind', '?'))} mask)"
                          + (f" in {int(steer['images']):,} held-out images" if _finite(steer.get("images")) else ""))
+        floors = [(words, _dict(_dict(s.results.get(section)).get(key)).get("fid"))
+                  for section, key, words in FID_FLOORS]
+        floors = [f"{words} {fid:.3g}" for words, fid in floors if _finite(fid)]
+        if floors:
+            notes.append(f"{s.label}: FID floors, real images at the same sample counts (FID is biased upward at "
+                         f"small counts, so no model scores 0): " + "; ".join(floors))
         dist = _dict(_dict(s.results.get("hybrid")).get("distillation"))
         if _finite(dist.get("train_s")):
             share = dist.get("share_of_teacher_train_s")

@@ -52,6 +52,13 @@ def test_conditional_models_beat_chance_by_a_clear_margin(measured):
     assert all(0 <= c["precision"] <= 1 and 0 <= c["recall"] <= 1 for c in gan["per_class"])
 
 
+def test_real_images_set_the_fid_floor_below_the_unguided_denoiser(measured):
+    section = measured["conditioning"]
+    unguided = next(r for r in section["rows"] if r["guidance_scale"] == 0.0)
+    floor = section["real_floor"]
+    assert floor["samples"] == unguided["samples"] and 0 < floor["fid"] < unguided["quality"]["fid"]
+
+
 def test_the_classifier_is_judged_per_class_on_real_images(measured):
     classifier = measured["conditioning"]["classifier"]
     per_class = classifier["held_out_per_class"]

@@ -37,6 +37,10 @@ def test_student_is_measured_against_its_teacher_and_the_gan(measured):
     stages = section["distillation"]["stages"]
     assert [s["nfe"] for s in stages] == [2, 1] and section["distillation"]["train_s"] > 0
     assert section["distillation"]["teacher_forwards"] == 2 * 2 * 10 * TINY.distill_batch
+    # real images at the same sample count: above 0 (FID's small-sample bias), below the 1-step teacher
+    floor = section["real_floor"]
+    one_step = next(r for r in section["rows"] if (r["role"], r["nfe"]) == ("teacher", 1))
+    assert floor["samples"] == 80 and 0 < floor["fid"] < one_step["quality"]["fid"]
 
 
 def test_one_step_student_reproduces_the_teachers_four_step_samples():

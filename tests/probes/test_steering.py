@@ -94,6 +94,14 @@ def test_probe_measures_every_method_and_keeps_the_known_region(measured):
     assert evidence["diffusion"]["method"] == "repaint" and evidence["gan"]["method"] == "latent_optimisation"
 
 
+def test_the_uncut_truth_is_scored_against_the_train_split_as_the_completions_are(measured):
+    section = measured["steering"]
+    truth = section["truth_quality_vs_train"]
+    floor = next(r for r in section["rows"] if r["method"] == "mean_fill")
+    # real images score below a blurry mean-filled half; both against the same train split
+    assert truth["samples"] == 80 and 0 < truth["fid"] < floor["quality_vs_train"]["fid"]
+
+
 def test_each_method_is_compared_with_the_mean_fill_image_by_image(measured):
     rows = {r["method"]: r for r in measured["steering"]["rows"]}
     floor = rows["mean_fill"]

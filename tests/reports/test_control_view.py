@@ -130,6 +130,17 @@ def test_skipped_and_unfinished_sections_are_said():
     assert conditioning_summary(_sets(results)) == [] and len(hybrid_summary(_sets(results))) == 3
 
 
+def test_fid_floors_are_said_once_per_machine():
+    results = literal()
+    results["hybrid"]["real_floor"] = {"fid": 0.25}
+    results["steering"]["truth_quality_vs_train"] = {"fid": 0.5}
+    notes = [n for n in control_notes(_sets(results)) if "FID floors" in n]
+    assert notes == ["Test GPU: FID floors, real images at the same sample counts (FID is biased upward at small "
+                     "counts, so no model scores 0): steering, the uncut held-out images against the train split "
+                     "0.5; hybrid, training images against the held-out ones 0.25"]
+    assert not [n for n in control_notes(_sets(literal())) if "FID floors" in n]  # none measured, none said
+
+
 def test_guidance_chart_draws_the_denoiser_the_gan_and_both_references():
     spec = charts.guidance_chart(control_records(_sets(literal())))
     line, gan, refs = spec["layer"]
