@@ -28,19 +28,12 @@ class ReferenceSpec:
                                gan_lr=self.lr, diffusion_lr=self.lr, eval_nfe=10)
 
 
-def reference_spec(settings, family: str) -> ReferenceSpec:
-    """The unconditional reference `family` ("gan" or "diffusion") of a probe's settings, from
-    its gan_* / diffusion_* fields: the steering and hybrid probes train the same two models."""
-    return ReferenceSpec(settings.resolution, getattr(settings, f"{family}_width"), getattr(settings, f"{family}_lr"),
-                         getattr(settings, f"{family}_steps"), settings.batch)
-
-
-def _preset(presets: dict, profile: str, device_kind: str, data_dir: str | None):
-    return replace(presets[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
-
-
 @dataclass(frozen=True)
-class ConditioningSettings:
+class ReferenceModelSettings:
+    """What the three controllability probes share: a GAN and a denoiser trained on the probe's
+    data. The steering and hybrid probes train the same two unconditional references (cached by
+    ReferenceSpec, so one `genarch probe` run trains them once); conditioning trains class-
+    conditional ones with the same fields."""
     resolution: int = 16
     batch: int = 64
     gan_steps: int = 600  # one D and one G update each
@@ -51,12 +44,26 @@ class ConditioningSettings:
     # steps to make the class matter on digits (measured: accuracy 0.25 after 800 steps vs 0.87)
     gan_lr: float = 1e-3
     diffusion_lr: float = 1e-3  # as the training probe's tiny UNet
+    extractor_epochs: int = 4
+    data_dir: str | None = None  # None: scikit-learn's digits
+
+    def reference(self, family: str) -> ReferenceSpec:
+        """The unconditional reference `family` ("gan" or "diffusion"), from the gan_* / diffusion_* fields."""
+        return ReferenceSpec(self.resolution, getattr(self, f"{family}_width"), getattr(self, f"{family}_lr"),
+                             getattr(self, f"{family}_steps"), self.batch)
+
+
+def _preset(presets: dict, profile: str, device_kind: str, data_dir: str | None):
+    return replace(presets[(profile, "cpu" if device_kind == "cpu" else "gpu")], data_dir=data_dir)
+
+
+@dataclass(frozen=True)
+class ConditioningSettings(ReferenceModelSettings):
+    """data_dir needs DIR/<class>/ labels."""
     p_uncond: float = 0.1  # classifier-free guidance label dropout (arxiv 2207.12598)
     guidance_scales: tuple[float, ...] = (0.0, 1.0, 3.0)
     nfe: int = 10  # clipped trailing-DDIM steps per sample (guided: 2 forwards each)
     samples_per_class: int = 20
-    extractor_epochs: int = 4
-    data_dir: str | None = None  # None: scikit-learn's digits; needs DIR/<class>/ labels
 
 
 CONDITIONING_PRESETS = {
@@ -76,15 +83,7 @@ def conditioning_settings(profile: str, device_kind: str, data_dir: str | None =
 
 
 @dataclass(frozen=True)
-class SteeringSettings:
-    resolution: int = 16
-    batch: int = 64
-    gan_steps: int = 600
-    diffusion_steps: int = 400
-    gan_width: int = 16
-    diffusion_width: int = 16
-    gan_lr: float = 1e-3
-    diffusion_lr: float = 1e-3
+class SteeringSettings(ReferenceModelSettings):
     mask: str = "bottom_half"  # one of MASKS; the hidden region
     images: int = 128  # held-out images to complete (FID needs > 64, the feature dimension)
     nfe: int = 20  # RePaint's inference steps before resampling
@@ -93,15 +92,10 @@ class SteeringSettings:
     repaint_eta: float = 1.0  # 1 = DDPM's stochastic steps, as the paper; 0 = DDIM (worse here: measured)
     gan_optimisation_steps: int = 150
     gan_optimisation_lr: float = 0.05
-    extractor_epochs: int = 4
-    data_dir: str | None = None
 
     def __post_init__(self):
         if self.mask not in MASKS:
             raise ValueError(f"mask must be one of {', '.join(MASKS)}, got {self.mask!r}")
-
-    def reference(self, family: str) -> ReferenceSpec:
-        return reference_spec(self, family)
 
 
 STEERING_PRESETS = {
@@ -122,15 +116,7 @@ def steering_settings(profile: str, device_kind: str, data_dir: str | None = Non
 
 
 @dataclass(frozen=True)
-class HybridSettings:
-    resolution: int = 16
-    batch: int = 64
-    gan_steps: int = 600  # the reference GAN and teacher: the same as the steering probe's,
-    diffusion_steps: int = 400  # so one `genarch probe` run trains them once for both
-    gan_width: int = 16
-    diffusion_width: int = 16
-    gan_lr: float = 1e-3
-    diffusion_lr: float = 1e-3
+class HybridSettings(ReferenceModelSettings):
     teacher_nfe: int = 8  # the teacher sampler the first student imitates (two of its steps per step)
     student_nfes: tuple[int, ...] = (4, 2, 1)  # each stage halves the previous
     teacher_nfes: tuple[int, ...] = (1, 2, 4, 8)  # the teacher's own quality-vs-NFE curve
@@ -139,8 +125,6 @@ class HybridSettings:
     distill_lr: float = 5e-4  # Adam; the paper used 1e-4..5e-5 for far longer runs
     student_prediction: str = "v_prediction"  # or "sample" (x̂); see probes/distillation.py
     samples: int = 359  # per quality row (FID needs > 64, the feature dimension); capped at held-out size
-    extractor_epochs: int = 4
-    data_dir: str | None = None
 
     def __post_init__(self):
         halving = tuple(self.teacher_nfe // 2 ** (i + 1) for i in range(len(self.student_nfes)))
@@ -150,9 +134,6 @@ class HybridSettings:
                              f"{tuple(self.student_nfes)}")
         if self.student_prediction not in ("sample", "v_prediction"):
             raise ValueError(f"student_prediction must be 'sample' or 'v_prediction', got {self.student_prediction!r}")
-
-    def reference(self, family: str) -> ReferenceSpec:
-        return reference_spec(self, family)
 
 
 HYBRID_PRESETS = {
