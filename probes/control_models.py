@@ -21,7 +21,7 @@ from typing import Callable
 import torch
 
 from probes.control_settings import ReferenceSpec
-from probes.data import ImageData, load_builtin_digits, load_image_folder, to_uint8
+from probes.data import ImageData, load_builtin_digits, load_image_folder
 from probes.fidelity import DomainExtractor, train_domain_extractor
 
 _DATA: dict = {}
@@ -55,14 +55,9 @@ def classifier_record(extractor: DomainExtractor, train_s: float, data: ImageDat
     classes = len(data.class_names) if extractor.task == "classes" else None
     record = {"name": extractor.name, "task": extractor.task, "held_out_accuracy": extractor.held_out_accuracy,
               "train_s": train_s, "classes": classes, "chance_accuracy": 1.0 / classes if classes else None}
-    if classes and data.held_out_labels is not None:
-        labels = data.held_out_labels.cpu()
-        with torch.no_grad():
-            predicted = extractor.net(to_uint8(data.held_out.cpu())).argmax(1).cpu()
-        record["held_out_per_class"] = [
-            {"class": name, "accuracy": float((predicted[labels == c] == c).float().mean()),
-             "images": int((labels == c).sum())}
-            for c, name in enumerate(data.class_names) if (labels == c).any()]
+    if classes and extractor.held_out_per_class:
+        record["held_out_per_class"] = [{"class": name, "accuracy": accuracy, "images": images}
+                                        for name, (accuracy, images) in extractor.held_out_per_class.items()]
     return record
 
 

@@ -27,6 +27,16 @@ def _complete(results: dict, name: str) -> dict | None:
     return section
 
 
+def worst_class(row: dict) -> dict | None:
+    """The per-class entry of a conditioning row drawn right least often."""
+    return min(row["per_class"], key=lambda c: c["accuracy"]) if row.get("per_class") else None
+
+
+def classifier_on_real(classifier: dict) -> dict[str, float]:
+    """{class: the classifier's accuracy on real held-out images of it}, the ceiling per class."""
+    return {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
+
+
 def _quality(row: dict) -> dict:
     q = row.get("quality") or {}
     return {k: q.get(k) for k in ("fid", "kid", "precision", "recall")}
@@ -39,10 +49,10 @@ def conditioning_evidence(results: dict) -> dict | None:
     classifier = section.get("classifier") or {}
     chance, ceiling = classifier.get("chance_accuracy"), classifier.get("held_out_accuracy")
 
-    on_real = {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
+    on_real = classifier_on_real(classifier)
 
     def common(row: dict) -> dict:
-        worst = min(row["per_class"], key=lambda c: c["accuracy"]) if row.get("per_class") else None
+        worst = worst_class(row)
         acc = row["conditional_accuracy"]
         return {"conditional_accuracy": acc, "samples": row.get("samples"),
                 "chance_accuracy": chance, "classifier_ceiling": ceiling,

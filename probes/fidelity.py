@@ -105,6 +105,8 @@ class DomainExtractor:
     task: str  # "classes" or "rotation"
     held_out_accuracy: float
     name: str = EXTRACTOR_NAME
+    # labelled data: per class name, (accuracy on its real held-out images, how many there are)
+    held_out_per_class: dict[str, tuple[float, int]] | None = None
 
 
 INCEPTION = DomainExtractor(net=None, weights_path=None, task="inception", held_out_accuracy=None,
@@ -148,13 +150,17 @@ def train_domain_extractor(data: ImageData, seed: int = 0, epochs: int = 8,
     net.eval()
     with torch.no_grad():
         hx, hy = (to_uint8(data.held_out), data.held_out_labels) if labelled else _rotations(to_uint8(data.held_out))
-        accuracy = float((net(hx).argmax(1) == hy).float().mean())
+        right = net(hx).argmax(1) == hy
+        accuracy = float(right.float().mean())
+        per_class = ({name: (float(right[hy == c].float().mean()), int((hy == c).sum()))
+                      for c, name in enumerate(data.class_names) if (hy == c).any()} if labelled else None)
         feats = net.features(x)
         net.feature_scale.fill_(1.0 / float(feats.pow(2).mean().sqrt().clamp_min(1e-8)))
     fd, path = tempfile.mkstemp(prefix="genarch-extractor-", suffix=".pt", dir=directory)
     os.close(fd)
     torch.save(net.state_dict(), path)
-    return DomainExtractor(net, path, "classes" if labelled else "rotation", accuracy)
+    return DomainExtractor(net, path, "classes" if labelled else "rotation", accuracy,
+                           held_out_per_class=per_class)
 
 
 class _Uint8Dataset(torch.utils.data.Dataset):

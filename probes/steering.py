@@ -131,14 +131,15 @@ def paired_with_floor(outcomes, floor_outcomes) -> dict:
 
 def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, outcomes, mask: torch.Tensor,
                        data: ImageData, extractor) -> dict:
-    completed, truth, mask = completed.float().cpu(), truth.cpu(), mask.cpu()
-    hole = (1 - mask).expand_as(truth).bool()
-    mse = float(((completed - truth)[hole] ** 2).mean())
-    correct = outcomes[1]
+    """The row's aggregates: every image has the same hole, so the mean of the per-image hole MSEs
+    (`outcomes`, from image_outcomes) is the hole MSE over all of them."""
+    hole_mse, correct = outcomes
+    mse = float(hole_mse.mean())
+    known = mask.cpu().expand_as(truth).bool()
     return {"hole_mse": mse, "hole_psnr_db": 10 * math.log10(4.0 / mse) if mse > 0 else None,  # peak-to-peak 2
-            "known_max_abs_error": float((completed - truth)[~hole].abs().max()),
+            "known_max_abs_error": float((completed.float().cpu() - truth.cpu())[known].abs().max()),
             "label_agreement": float(correct.float().mean()) if correct is not None else None,
-            "quality_vs_train": quality_metrics(completed, data.train, extractor)}
+            "quality_vs_train": quality_metrics(completed.float().cpu(), data.train, extractor)}
 
 
 @register_probe("steering", "post-hoc steering without retraining: inpainting with the unconditional denoiser "
@@ -157,29 +158,27 @@ def run_steering(ctx) -> None:
     known = truth * mask.to(device)  # what every method sees: the hole is zeroed, never read
     section.update(data=data.summary(), classifier=classifier_record(extractor, extractor_s, data), rows=[],
                    mask={"kind": s.mask, "hidden_fraction": float(1 - mask.mean())}, images=n, models={})
-    with torch.no_grad():
-        truth_agreement = (float((extractor.net(to_uint8(truth.cpu())).argmax(1) == labels).float().mean())
-                           if labels is not None and extractor.task == "classes" else None)
-    section["label_agreement_of_truth"] = truth_agreement  # the ceiling for label_agreement
+    _, truth_correct = image_outcomes(truth, truth, labels, mask, extractor)
+    # the ceiling for label_agreement
+    section["label_agreement_of_truth"] = float(truth_correct.float().mean()) if truth_correct is not None else None
     # the floor for quality_vs_train: the uncut held-out images themselves against the train split
     section["truth_quality_vs_train"] = quality_metrics(truth.float().cpu(), data.train, extractor)
 
-    floor: list = []  # the mean fill's per-image outcomes: it is recorded first
+    mean_image = data.train.mean(0, keepdim=True).to(device)
+    mean_fill = mask.to(device) * known + (1 - mask.to(device)) * mean_image
+    floor = image_outcomes(mean_fill, truth, labels, mask, extractor)  # what every method is paired with
 
     def record(method, architecture, completed, ms, **extra):
-        outcomes = image_outcomes(completed, truth, labels, mask, extractor)
+        outcomes = floor if method == "mean_fill" else image_outcomes(completed, truth, labels, mask, extractor)
         row = {"method": method, "architecture": architecture, "latency_ms_per_sample": ms, "samples": n, **extra,
                **completion_metrics(completed, truth, outcomes, mask, data, extractor)}
-        if method == "mean_fill":
-            floor.append(outcomes)
-        else:
-            row["vs_mean_fill"] = paired_with_floor(outcomes, floor[0])
+        if method != "mean_fill":
+            row["vs_mean_fill"] = paired_with_floor(outcomes, floor)
         section["rows"].append(row)
         ctx.save()
         ctx.advance(f"steering {method}")
 
-    mean_image = data.train.mean(0, keepdim=True).to(device)
-    record("mean_fill", None, mask.to(device) * known + (1 - mask.to(device)) * mean_image, 0.0, forwards_per_sample=0)
+    record("mean_fill", None, mean_fill, 0.0, forwards_per_sample=0)
 
     unet_ref = reference_model("diffusion", data, s.reference("diffusion"), seed, device, ctx.check_budget)
     section["models"]["diffusion"] = unet_ref.record()

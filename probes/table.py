@@ -4,6 +4,8 @@ Torch-free, so `genarch probe`, `make gpu-check` and the report format the same 
 """
 from __future__ import annotations
 
+from probes.control_summary import classifier_on_real, worst_class
+
 
 def _fmt(value, spec: str, missing: str = "-") -> str:
     return missing if value is None else format(value, spec)
@@ -121,7 +123,7 @@ QUALITY_COLUMNS = (_quality("fid", "FID", 8, ".3f"), _quality("precision", "prec
 def _worst_class(r: dict) -> str:
     """'1 at 0.10 (0.39)': the class drawn right least often, and in brackets how often the
     classifier reads real images of that class right (its ceiling for that class)."""
-    worst = min(r["per_class"], key=lambda c: c["accuracy"]) if r.get("per_class") else None
+    worst = worst_class(r)
     if not worst:
         return "-"
     real = (r.get("classifier_on_real") or {}).get(worst["class"])
@@ -193,7 +195,7 @@ def control_tables(results: dict) -> str:
         head = (f"conditioning: classifier accuracy on real held-out images "
                 f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}"
                 + _floor(cond, "real_floor", "real images score FID"))
-        on_real = {c["class"]: c["accuracy"] for c in classifier.get("held_out_per_class") or []}
+        on_real = classifier_on_real(classifier)
         rows = [{**r, "classifier_on_real": on_real} for r in cond.get("rows", [])]
         blocks.append(f"{head}\n  skipped: {cond['skipped']}" if cond.get("skipped") else
                       _section_block(head, cond, CONDITIONING_COLUMNS, rows))
