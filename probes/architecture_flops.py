@@ -16,6 +16,15 @@ The attention-score products (QK^T, softmax(.)V) are reported separately: some p
 leave them out. SDXL's UNet at 1024^2 counts 6.76 TFLOP here, 5.98 TFLOP without them, which
 matches the diffusers benchmark figure of 5.98 TFLOP.
 
+Alongside FLOPs, the same pass records what the calibrated latency model (rubric/latency_model.py)
+needs to tell launch-bound, memory-bound and compute-bound calls apart: the bytes each kernel
+reads and writes (inputs + outputs, at 2 bytes an element as in fp16/bf16 serving), less the
+weights (read once per call whatever the batch), and the number of kernels launched. Views and
+allocations move no data and are not counted. Attention is counted as one fused kernel (q, k, v
+in, output out), as PyTorch's SDPA and xformers run it on a GPU: the meta device would otherwise
+materialise the score matrix, which no serving stack does. This is a model of traffic, not a
+measurement: caches and fusion change real traffic, which the fitted efficiencies absorb.
+
 If a model cannot run on the meta device its row falls back to CPU at batch 1, noted in `notes`.
 """
 from __future__ import annotations
@@ -87,10 +96,27 @@ DDPM_CIFAR10 = dict(
 )
 
 
+# stabilityai/stable-diffusion-2-1, unet/config.json (865 M parameters; 768² v-model)
+SD21_UNET = dict(
+    act_fn="silu", attention_head_dim=[5, 10, 20, 20], block_out_channels=[320, 640, 1280, 1280],
+    center_input_sample=False, cross_attention_dim=1024,
+    down_block_types=["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
+                      "DownBlock2D"],
+    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=4, layers_per_block=2,
+    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, out_channels=4, sample_size=96,
+    up_block_types=["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
+    use_linear_projection=True,
+)
+
+BYTES_PER_ELEMENT = 2  # fp16/bf16 serving
+
+
 @dataclass
 class ArchitectureFlops:
     flops_per_forward: float  # FLOPs (2 x MACs) of one forward at batch 1, one NFE
     attention_score_flops: float  # the part in QK^T and softmax(.)V (bmm / SDPA ops)
+    activation_bytes_per_forward: float  # bytes read and written by kernels, weights excluded
+    kernels_per_forward: int  # kernels launched (views and allocations excluded)
     params: int
     resolution: int  # output image side, pixels
     latent_side: int  # side of the tensor the network sees (pixels for pixel-space models)
@@ -140,6 +166,8 @@ def _specs() -> list[_Spec]:
     return [
         _Spec("sd15_unet", 512, 64, lambda: UNet2DConditionModel(**SD15_UNET),
               unet_inputs(64, 768), f"SD1.5 UNet, text context 77x768; {cfg}"),
+        _Spec("sd21_unet", 768, 96, lambda: UNet2DConditionModel(**SD21_UNET),
+              unet_inputs(96, 1024), f"SD2.1 UNet (SD-Turbo's too), context 77x1024; {cfg}"),
         _Spec("sdxl_unet", 1024, 128, lambda: UNet2DConditionModel(**SDXL_UNET),
               unet_inputs(128, 2048, sdxl=True), f"SDXL base UNet, context 77x2048; {cfg}"),
         _Spec("sd_vae_decoder_512", 512, 64, _Decode, vae_decoder(64),
@@ -164,7 +192,59 @@ def _specs() -> list[_Spec]:
     ]
 
 
-def _count(spec: _Spec, device: str) -> float:
+def _traffic_modes():
+    """Modes that count kernels and the bytes they move (module docstring)."""
+    import torch
+    import torch.nn.functional as F
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils._pytree import tree_leaves
+
+    no_traffic = {"view", "_unsafe_view", "reshape", "expand", "permute", "transpose", "t", "slice",
+                  "select", "unsqueeze", "squeeze", "as_strided", "alias", "detach", "split",
+                  "split_with_sizes", "chunk", "unbind", "lift_fresh", "empty", "empty_like",
+                  "zeros", "zeros_like", "ones", "arange", "randn", "new_empty", "full",
+                  "scalar_tensor", "_local_scalar_dense", "new_zeros", "new_ones"}
+
+    def nbytes(tree) -> int:
+        return sum(t.numel() * BYTES_PER_ELEMENT for t in tree_leaves(tree) if isinstance(t, torch.Tensor))
+
+    class Traffic(TorchDispatchMode):
+        def __init__(self):
+            super().__init__()
+            self.bytes, self.kernels, self.fused_depth = 0, 0, 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if self.fused_depth == 0 and func.overloadpacket.__name__ not in no_traffic:
+                self.bytes += nbytes(args) + nbytes(kwargs) + nbytes(out)
+                self.kernels += 1
+            return out
+
+    class FusedAttention(TorchFunctionMode):
+        """SDPA as one kernel: q, k, v and the output; its decomposition on meta is not counted."""
+        def __init__(self, traffic):
+            super().__init__()
+            self.traffic = traffic
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            if func is not F.scaled_dot_product_attention:
+                return func(*args, **kwargs)
+            self.traffic.fused_depth += 1
+            try:
+                out = func(*args, **kwargs)
+            finally:
+                self.traffic.fused_depth -= 1
+            self.traffic.bytes += nbytes(args[:3]) + nbytes(out)
+            self.traffic.kernels += 1
+            return out
+
+    traffic = Traffic()
+    return traffic, FusedAttention(traffic)
+
+
+def _count(spec: _Spec, device: str) -> tuple[float, float, float, int, int]:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -173,14 +253,17 @@ def _count(spec: _Spec, device: str) -> float:
     model = model.to(device).eval()  # buffers made from numpy (DiT's pos. embedding) live on CPU
     args, kwargs = spec.inputs(device)
     counter = FlopCounterMode(display=False)
-    with torch.no_grad(), counter:
+    traffic, fused_attention = _traffic_modes()
+    with torch.no_grad(), counter, fused_attention, traffic:
         model(*args, **kwargs)
     # On meta/CPU SDPA runs its math path (bmm); on CUDA it is one fused op. Either way these are
     # the attention-score products, which several published counts leave out (module docstring).
     by_op = counter.get_flop_counts().get("Global", {})
     attention = sum(v for op, v in by_op.items() if "bmm" in str(op) or "scaled_dot" in str(op))
     params = sum(p.numel() for p in model.parameters())
-    return float(counter.get_total_flops()), float(attention), params
+    # Weights are read once per forward; what remains grows with the batch.
+    activations = max(0.0, traffic.bytes - params * BYTES_PER_ELEMENT)
+    return float(counter.get_total_flops()), float(attention), activations, traffic.kernels, params
 
 
 def measure(names: list[str] | None = None) -> dict[str, ArchitectureFlops]:
@@ -191,20 +274,23 @@ def measure(names: list[str] | None = None) -> dict[str, ArchitectureFlops]:
             continue
         notes = spec.notes
         try:
-            flops, attention, params = _count(spec, "meta")
+            counted = _count(spec, "meta")
         except Exception as err:  # some op lacks a meta kernel: pay for real memory instead
-            flops, attention, params = _count(spec, "cpu")
+            counted = _count(spec, "cpu")
             notes += f"; counted on CPU (meta failed: {type(err).__name__})"
-        results[spec.name] = ArchitectureFlops(flops, attention, params, spec.resolution, spec.latent_side, notes)
+        flops, attention, activations, kernels, params = counted
+        results[spec.name] = ArchitectureFlops(flops, attention, activations, kernels, params,
+                                               spec.resolution, spec.latent_side, notes)
     return results
 
 
 def format_table(results: dict[str, ArchitectureFlops]) -> str:
     lines = [f"{'architecture':<22}{'res':>6}{'latent':>8}{'params (M)':>12}{'GFLOP/fwd':>12}"
-             f"{'of it attn':>12}  notes"]
+             f"{'of it attn':>12}{'act. GB':>9}{'kernels':>9}  notes"]
     for name, r in results.items():
         lines.append(f"{name:<22}{r.resolution:>6}{r.latent_side:>8}{r.params / 1e6:>12.1f}"
                      f"{r.flops_per_forward / 1e9:>12.1f}{r.attention_score_flops / 1e9:>12.1f}"
+                     f"{r.activation_bytes_per_forward / 1e9:>9.2f}{r.kernels_per_forward:>9d}"
                      f"  {r.notes}")
     return "\n".join(lines)
 

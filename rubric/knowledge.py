@@ -33,10 +33,15 @@ class Device:
     id: str
     name: str
     kind: str  # gpu | cpu
-    peak_flop_per_s: float
+    peak_flop_per_s: dict[str, float]  # dense peak by dtype: fp16, bf16, tf32, fp32
     memory_bandwidth_bytes_per_s: float
     match: str
     source: str
+
+    @property
+    def half_peak_flop_per_s(self) -> float:
+        """The fastest dense peak a serving dtype reaches (fp16/bf16 tensor cores; fp32 on CPUs)."""
+        return max(self.peak_flop_per_s.values())
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,24 @@ class Architecture:
     source: str
     flops_per_forward: float | None = None
     attention_flops: float = 0.0
-    anchor_latency: dict | None = None  # {device, resolution, ms}
+    activation_bytes_per_forward: float = 0.0  # fp16 bytes kernels move at batch 1, weights excluded
+    kernels_per_forward: int = 0
+    anchor_latency: dict | None = None  # {device, resolution, ms, like}
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A named end-to-end pipeline for `genarch estimate --model` and the calibration rows."""
+    id: str
+    name: str
+    denoiser: str
+    resolution: int
+    steps: int
+    guidance: bool
+    source: str
+    encoders: tuple[str, ...] = ()
+    decoder: str | None = None
+    decoder_dtype: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,7 @@ class Knowledge:
     gate_threshold: float
     variants: dict[str, Variant] = field(default_factory=dict)
     evidence_weight: float = 0.5
+    pipelines: dict[str, Pipeline] = field(default_factory=dict)
 
 
 def _build(cls, raw: Any, where: str, **extra):
@@ -168,7 +191,11 @@ def _load_devices(raw: dict) -> dict[str, Device]:
     devices = {}
     for key, spec in raw["devices"].items():
         device = _build(Device, spec, f"hardware.yaml: {key}", id=key)
-        _positive(device.peak_flop_per_s, f"hardware.yaml: {key}.peak_flop_per_s")
+        peaks = device.peak_flop_per_s
+        if not isinstance(peaks, dict) or not peaks or not set(peaks) <= {"fp16", "bf16", "tf32", "fp32"}:
+            raise KnowledgeError(f"hardware.yaml: {key}.peak_flop_per_s: expected a mapping of fp16, bf16, tf32, fp32")
+        for dtype, value in peaks.items():
+            _positive(value, f"hardware.yaml: {key}.peak_flop_per_s.{dtype}")
         _positive(device.memory_bandwidth_bytes_per_s, f"hardware.yaml: {key}.memory_bandwidth_bytes_per_s")
         if device.kind not in ("gpu", "cpu"):
             raise KnowledgeError(f"hardware.yaml: {key}.kind: expected gpu or cpu")
@@ -189,9 +216,31 @@ def _load_architectures(raw: dict, devices: dict) -> dict[str, Architecture]:
         if arch.flops_per_forward is not None:
             _positive(arch.flops_per_forward, f"{where}.flops_per_forward")
             _positive(arch.attention_flops, f"{where}.attention_flops", allow_zero=True)
+            _positive(arch.activation_bytes_per_forward, f"{where}.activation_bytes_per_forward")
+            _positive(arch.kernels_per_forward, f"{where}.kernels_per_forward")
         elif arch.anchor_latency.get("device") not in devices:
             raise KnowledgeError(f"{where}.anchor_latency.device: unknown device")
         result[key] = arch
+    for key, arch in result.items():
+        like = (arch.anchor_latency or {}).get("like", key if arch.anchor_latency is None else None)
+        if like not in result or result[like].anchor_latency is not None:
+            raise KnowledgeError(f"architectures.yaml: {key}.anchor_latency.like: name an architecture with FLOPs")
+    return result
+
+
+def _load_pipelines(raw: dict, architectures: dict) -> dict[str, Pipeline]:
+    result = {}
+    for key, spec in (raw.get("pipelines") or {}).items():
+        where = f"architectures.yaml: pipelines.{key}"
+        spec = dict(spec)
+        spec["encoders"] = tuple(spec.get("encoders") or ())
+        pipeline = _build(Pipeline, spec, where, id=key)
+        for ref in (pipeline.denoiser, pipeline.decoder, *pipeline.encoders):
+            if ref is not None and ref not in architectures:
+                raise KnowledgeError(f"{where}: unknown architecture {ref!r}")
+        if pipeline.steps < 1 or pipeline.resolution < 1 or pipeline.decoder_dtype not in (None, "fp16", "bf16", "fp32"):
+            raise KnowledgeError(f"{where}: bad steps, resolution or decoder_dtype")
+        result[key] = pipeline
     return result
 
 
@@ -260,7 +309,8 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
     data_dir = Path(data_dir)
     hardware = _read("hardware.yaml", data_dir)
     devices = _load_devices(hardware)
-    architectures = _load_architectures(_read("architectures.yaml", data_dir), devices)
+    architecture_data = _read("architectures.yaml", data_dir)
+    architectures = _load_architectures(architecture_data, devices)
     candidates = _read("candidates.yaml", data_dir)
     families = _load_families(candidates, architectures, devices)
     rubric = _read("criteria.yaml", data_dir)
@@ -282,4 +332,5 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
         gate_threshold=float(rubric["gate_threshold"]),
         variants=variants,
         evidence_weight=_fraction(rubric.get("evidence_weight", 0.5), "criteria.yaml: evidence_weight"),
+        pipelines=_load_pipelines(architecture_data, architectures),
     )
