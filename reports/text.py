@@ -47,10 +47,10 @@ def evidence_lines(result: dict[str, Any]) -> list[str]:
         lines = [f"latency and cost: the cost model measured on {profile.get('device_name')} "
                  f"({evidence.get('probe_results')})"]
     elif profile:
-        lines = [f"latency and cost: the catalog's assumed efficiency (the cost model measured on "
+        lines = [f"latency and cost: the calibrated catalog model (the cost model measured on "
                  f"{profile.get('device_name')} cannot be carried to the serving hardware)"]
     else:
-        lines = ["latency and cost: the catalog's assumed efficiency (no cost model measured)"]
+        lines = ["latency and cost: the calibrated catalog model (no cost model measured)"]
     for key, probe, what in EVIDENCE_USE:
         measured = evidence.get(key)
         lines.append(f"{what}: measured by the {probe} ({measured.get('file') or evidence.get('probe_results')}), "
@@ -66,21 +66,32 @@ def render(result: dict[str, Any]) -> str:
     lines += [f"note: {note}" for note in result["notes"]]
     if any((result.get("evidence") or {}).get(k) for k in ("device_profile", *(e[0] for e in EVIDENCE_USE))):
         lines += [f"evidence: {line}" for line in evidence_lines(result)]
-    header = f"{'candidate':<10} {'score':>6}  {'latency/sample':>14}  {'USD/1k':>8}  {'USD/month':>10}  {'train GPU-h':>11}  {'weeks':>6}  status"
+    header = (f"{'candidate':<10} {'score':>6}  {'latency/sample':>14}  {'USD/1k':>8}  {'USD/month':>10}  "
+              f"{'train GPU-h':>11}  {'weeks':>6}  {'p(limits)':>9}  status")
     lines += ["", header, "-" * len(header)]
     for row in result["ranking"]:
         e = est[row["architecture"]]
-        status = f"eliminated: {row['elimination_reason']}" if row["eliminated"] else "ok"
+        status = (f"eliminated: {row['elimination_reason']}" if row["eliminated"]
+                  else f"at risk: {row['at_risk']}" if row.get("at_risk") else "ok")
         lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
                      f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
-                     f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  {status}")
+                     f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  "
+                     f"{e['p_meets_limits']:>9.0%}  {status}")
+    lines += ["", "90% intervals (calibration spread, or the probe's):"]
+    for row in result["ranking"]:
+        e = est[row["architecture"]]
+        lat, usd, month, hours = (e["latency_interval_ms"], e["usd_per_1k_interval"], e["monthly_usd_interval"],
+                                  e["training_gpu_hours_interval"])
+        lines.append(f"  {row['architecture']:<10} latency {ms(lat[0])}–{ms(lat[1])}, USD/1k {usd[0]:.3g}–{usd[1]:.3g}, "
+                     f"USD/month {month[0]:,.0f}–{month[1]:,.0f}, training {hours[0]:,.0f}–{hours[1]:,.0f} GPU-h")
     lines += ["", f"why {top}: the criteria that most separate it from the runner-up"]
     for i, reason in enumerate(result["top_reasons"], 1):
         lines.append(f"  {i}. {reason['name']}: {reason['text']} [{reason['contribution']:+.3f}]")
         lines += [f"       - {_figure(f)}" for f in reason["figures"]]
     r = result["robustness"]
-    lines += ["", f"robustness: {top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} weight draws "
-                  f"(each weight ×exp(N(0, {r['log_weight_sigma']}²)), seed {r['seed']})",
+    lines += ["", f"robustness: {top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} draws of the "
+                  f"weights and estimates (each weight ×exp(N(0, {r['log_weight_sigma']}²)), each estimate from "
+                  f"its interval, seed {r['seed']})",
               f"  one weight alone that flips the decision (within ×{r['max_factor']:g} or ÷{r['max_factor']:g}):"]
     flips = [(k, v) for k, v in r["flip_weight_change"].items() if v is not None]
     flips.sort(key=lambda kv: abs(kv[1]))

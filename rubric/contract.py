@@ -7,14 +7,18 @@ Schema (schema_version 1); every key below is always present:
                         recommendation is then the one that comes closest; see notes)
   binding_constraint    the answer's binding_constraint
   ranking               list, best first, of {architecture, variant, variant_name, score,
-                        eliminated, elimination_reason, reasons}; reasons lists every criterion:
+                        eliminated, elimination_reason, at_risk, p_meets_limits, reasons}; reasons lists every criterion:
                         {criterion, name, weight, utility, text, figures: [{name, value, unit, source}]}
   top_reasons           the criteria that most separate the recommendation from the runner-up:
                         {criterion, name, text, contribution, figures}
   estimates             {architecture: {variant, nfe, cfg, latency_ms_per_sample,
-                        latency_interval_ms ([low, high] or null), usd_per_1k_samples,
-                        monthly_usd, training_gpu_hours, weeks_to_production, flops_per_sample,
-                        basis ("catalog" | "measured"), assumptions: [str]}}
+                        latency_interval_ms, usd_per_1k_samples, usd_per_1k_interval,
+                        monthly_usd, monthly_usd_interval, training_gpu_hours,
+                        training_gpu_hours_interval, weeks_to_production, weeks_interval
+                        (each interval [low, high], 90%), flops_per_sample,
+                        basis ("catalog" | "measured"), p_meets_limits (probability of meeting
+                        every limit the answers state, 1 with none), p_meets ({criterion: p}),
+                        at_risk (the sentence, or null), assumptions: [str]}}
   weights               {criterion: weight derived from the answers}
   robustness            {top_choice_share, draws, seed, log_weight_sigma, max_factor,
                         flip_weight_change: {criterion: relative change or null},
@@ -29,6 +33,7 @@ Schema (schema_version 1); every key below is always present:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -41,6 +46,16 @@ SCHEMA_VERSION = 1
 
 def _figures(figures) -> list[dict[str, Any]]:
     return [asdict(f) for f in figures]
+
+
+def _interval(pair, digits: int) -> list[float] | None:
+    """[low, high] rounded outward, so the rounded interval still holds the rounded point."""
+    if pair is None:
+        return None
+    low, high = pair
+    step = 10.0 ** -digits
+    return [math.floor(low / step) * step if low > 0 else round(low, digits),
+            math.ceil(high / step) * step]
 
 
 def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = None) -> dict[str, Any]:
@@ -56,6 +71,8 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "score": round(decision.scores[family], 4),
             "eliminated": family in decision.eliminated,
             "elimination_reason": decision.eliminated.get(family),
+            "at_risk": decision.at_risk.get(family),
+            "p_meets_limits": round(decision.estimates[family].p_meets_limits, 4),
             "reasons": [
                 {"criterion": cid, "name": criteria[cid].name, "weight": round(decision.weights[cid], 4),
                  "utility": round(a.utility, 4), "text": a.text, "figures": _figures(a.figures)}
@@ -69,11 +86,18 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "nfe": e.nfe,
             "cfg": e.cfg,
             "latency_ms_per_sample": round(e.latency_ms_per_sample, 3),
-            "latency_interval_ms": [round(x, 3) for x in e.latency_interval_ms] if e.latency_interval_ms else None,
+            "latency_interval_ms": _interval(e.latency_interval_ms, 3),
             "usd_per_1k_samples": round(e.usd_per_1k_samples, 6),
+            "usd_per_1k_interval": _interval(e.usd_per_1k_interval, 6),
             "monthly_usd": round(e.monthly_usd, 2),
+            "monthly_usd_interval": _interval(e.monthly_usd_interval, 2),
             "training_gpu_hours": round(e.training_gpu_hours, 2),
+            "training_gpu_hours_interval": _interval(e.training_gpu_hours_interval, 2),
             "weeks_to_production": round(e.weeks_to_production, 3),
+            "weeks_interval": _interval(e.weeks_interval, 3),
+            "p_meets_limits": round(e.p_meets_limits, 4),
+            "p_meets": {k: round(v, 4) for k, v in e.p_meets.items()},
+            "at_risk": decision.at_risk.get(family),
             "flops_per_sample": e.flops_per_sample,
             "basis": e.basis,
             "assumptions": list(e.assumptions),

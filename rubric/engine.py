@@ -3,15 +3,21 @@
 1. Estimate each family's cost on the serving hardware (rubric.estimates).
 2. Derive each criterion's weight from the answers (criteria.yaml weight rules).
 3. Assess every criterion for every family (rubric.utilities).
-4. Gate: a family that violates the binding constraint is eliminated, with the reason.
-5. Score the rest by the weighted mean of utilities; rank; explain; test robustness.
+4. Gate: a family that violates the binding constraint is eliminated, with the reason. Where
+   the constraint is a stated limit on an estimate, it is eliminated only when it is unlikely to
+   meet it (p below limit_probability.eliminate_below) and marked at risk, still ranked, below
+   at_risk_below.
+5. Score the rest by the weighted mean of utilities; rank; explain; test robustness (weights
+   and estimates drawn together).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import math
+
 from rubric import robustness as robustness_mod
-from rubric.estimates import Estimate, estimate_all
+from rubric.estimates import TRAINING_QUANTITIES, Estimate, estimate_all
 from rubric.knowledge import Criterion, Knowledge
 from rubric.knowledge import load as load_knowledge
 from rubric.utilities import UTILITY_KINDS, Assessment, Context
@@ -44,6 +50,7 @@ class Decision:
     robustness: robustness_mod.Robustness
     notes: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
+    at_risk: dict[str, str] = field(default_factory=dict)  # family -> "48% likely to meet …"
 
 
 def _rule_matches(when: dict, answers: dict) -> bool:
@@ -91,6 +98,39 @@ def _meets_all_limits(assessments: dict[str, Assessment], criteria: dict[str, Cr
                for cid, a in assessments.items() if criteria[cid].utility["kind"] in LIMIT_KINDS)
 
 
+def _phi(z: float) -> float:
+    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) if math.isfinite(z) else (1.0 if z > 0 else 0.0)
+
+
+def limit_thresholds(estimate: Estimate, answers: dict, criteria: dict[str, Criterion],
+                     only_gate: str | None = None) -> dict[str, float]:
+    """Criterion -> the standard-normal threshold under which its stated limit is met, for every
+    estimated quantity with a limit the user stated (and, with `only_gate`, gating that)."""
+    found = {}
+    for cid, c in criteria.items():
+        spec = c.utility
+        if spec["kind"] != "ratio_to_limit" or answers.get(spec["limit"]) is None:
+            continue
+        if only_gate is not None and c.gate != only_gate:
+            continue
+        found[cid] = estimate.z_within(spec["quantity"], float(answers[spec["limit"]]))
+    return found
+
+
+def probability_of_limits(estimate: Estimate, thresholds: dict[str, float], criteria: dict[str, Criterion]) -> float:
+    """P(every limit met). Latency and money rest on one serving rate, GPU-hours and weeks on one
+    training budget: within a group the limits move together (the tightest decides), and the
+    two groups are independent."""
+    groups: dict[bool, float] = {}
+    for cid, z in thresholds.items():
+        training = criteria[cid].utility["quantity"] in TRAINING_QUANTITIES
+        groups[training] = min(groups.get(training, math.inf), z)
+    p = 1.0
+    for z in groups.values():
+        p *= _phi(z)
+    return p
+
+
 def _explain(top: str, runner_up: str | None, weights, assessments, total_weight) -> list[Reason]:
     reasons = []
     for cid, weight in weights.items():
@@ -127,10 +167,28 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     assessments = _assess_all(answers, knowledge, estimates, standard_ok, evidence)
 
     binding = answers["binding_constraint"]
-    eliminated, severity = {}, {}
+    odds = knowledge.limit_probability
+    eliminated, severity, at_risk = {}, {}, {}
     for family, row in assessments.items():
+        estimate = estimates[family]
+        thresholds = limit_thresholds(estimate, answers, criteria)
+        estimate.p_meets = {cid: _phi(z) for cid, z in thresholds.items()}
+        estimate.p_meets_limits = probability_of_limits(estimate, thresholds, criteria)
+        binding_limits = limit_thresholds(estimate, answers, criteria, only_gate=binding)
+        p_binding = probability_of_limits(estimate, binding_limits, criteria)
+        if binding_limits:  # estimates against stated limits: judged by their odds
+            tightest = min(binding_limits, key=binding_limits.get)
+            a = row[tightest]
+            if p_binding < odds["eliminate_below"]:
+                eliminated[family] = f"{a.violation_text} ({p_binding:.0%} likely to meet it)"
+                severity[family] = max(a.violation or 0.0, 0.0) + (1.0 - p_binding)
+            elif p_binding < odds["at_risk_below"]:
+                limit = answers[criteria[tightest].utility["limit"]]
+                at_risk[family] = (f"{family}: {p_binding:.0%} likely to meet the "
+                                   f"{_limit_words(criteria[tightest], limit)} limit")
         for cid, a in row.items():
-            if criteria[cid].gate == binding and a.violation is not None and a.violation > 0:
+            if (criteria[cid].gate == binding and cid not in binding_limits and a.violation is not None
+                    and a.violation > 0):
                 eliminated.setdefault(family, a.violation_text)
                 severity[family] = max(severity.get(family, 0.0), a.violation)
 
@@ -139,6 +197,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     alive = [f for f in knowledge.families if f not in eliminated]
     ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(eliminated, key=lambda f: (severity[f], -scores[f]))
     notes = list(evidence.get("notes", []))
+    notes += [f"at risk: {text}" for family, text in at_risk.items() if family not in eliminated]
     feasible = bool(alive)
     top = ranking[0]
     if not feasible:
@@ -147,7 +206,46 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     runner_up = next((f for f in alive if f != top), None)
     total = sum(weights.values()) or 1.0
     reasons = _explain(top, runner_up, weights, assessments, total)
+    considered = alive if feasible else [top]
     robust = robustness_mod.analyse(
-        {f: utilities[f] for f in (alive if feasible else [top])}, weights, top, knowledge.robustness)
+        {f: utilities[f] for f in considered}, weights, top, knowledge.robustness,
+        uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding))
     return Decision(top, feasible, binding, weights, scores, ranking, eliminated, assessments,
-                    estimates, reasons, robust, notes, evidence)
+                    estimates, reasons, robust, notes, evidence,
+                    {f: t for f, t in at_risk.items() if f not in eliminated})
+
+
+def _limit_words(criterion: Criterion, limit: float) -> str:
+    unit = criterion.utility["unit"]
+    value = f"{limit / 1000:g} s" if unit == "ms" and limit >= 1000 else f"{limit:,g} {unit}"
+    return f"{value} {criterion.name.lower()}"
+
+
+def _uncertain_cells(families: list[str], answers: dict, knowledge: Knowledge, estimates: dict[str, Estimate],
+                     binding: str) -> list[robustness_mod.UncertainCell]:
+    """The estimated quantities behind ratio utilities, for robustness to redraw with the weights."""
+    cells = []
+    criteria = list(knowledge.criteria.values())
+    for fi, family in enumerate(families):
+        e = estimates[family]
+        for ci, c in enumerate(criteria):
+            spec = c.utility
+            if spec["kind"] != "ratio_to_limit":
+                continue
+            limit = answers.get(spec["limit"])
+            if limit is None and spec["without_limit"] == "ignore":
+                continue
+            quantity = spec["quantity"]
+            training = quantity in TRAINING_QUANTITIES
+            base = e.training_gpu_hours if training else getattr(e, quantity)
+            offset, divisor = 0.0, 1.0
+            if quantity == "weeks_to_production":
+                offset, divisor = e.engineering_weeks, e.training_gpus * 168.0
+            elif quantity == "monthly_usd":
+                base = e.monthly_usage_usd
+            floor = e.monthly_floor_usd if quantity == "monthly_usd" else 0.0
+            curve = knowledge.curves["within_limit" if limit is not None else spec["without_limit"]]
+            cells.append(robustness_mod.UncertainCell(
+                fi, ci, "training" if training else "serving", e.log_sigma(quantity), base, offset, divisor, floor,
+                None if limit is None else float(limit), curve, c.gate == binding and limit is not None))
+    return cells

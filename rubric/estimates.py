@@ -1,23 +1,30 @@
-"""Cost estimates per candidate before (or with) probes: latency, USD, training GPU-hours, weeks.
+"""Cost estimates per candidate before (or with) probes: latency, USD, training GPU-hours, weeks,
+each with a 90% interval and the log-normal spread that p_meets_limits is computed from.
 
 Pure functions of (answers, knowledge, measured device profile or None). Every number carries
 the assumptions and sourced figures behind it, so reasons can quote them.
 
-Time of one network call on a device, batch b (roofline with a fixed overhead):
-    t = max(b × FLOPs / R, weight_bytes / BW) + overhead
-R is the achievable FLOP/s (peak × assumed fraction, or a probe's measured rate), BW the
-achievable bandwidth. A sample costs NFE denoiser calls (×2 FLOPs with classifier-free guidance,
-plus a ControlNet when spatial conditioning is asked), one decoder call and one encoder call.
+Catalog mode: every network call is timed by the calibrated latency model (rubric/latency_model.py,
+fitted to published end-to-end measurements), on the serving device, dtype and serving stack.
+Measured mode (a probe ran on the serving hardware, or on a GPU the catalog can scale from): a
+call on a batch b costs  b × FLOPs / R + overhead,  R and the overhead measured by the probe.
+A sample costs NFE denoiser calls (at twice the batch with classifier-free guidance, plus a
+ControlNet when spatial conditioning is asked), one decoder call and one encoder call.
+Training GPU-hours carry published budgets between devices by the devices' training rates (the
+same model at the training batch; about 3× the forward FLOPs per image seen).
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from rubric import latency_model as lm
 from rubric.knowledge import Architecture, Device, Family, Knowledge, Variant
 
 HOURS_PER_WEEK = 168.0
+TRAINING_FLOPS_PER_FORWARD = 3.0  # forward + backward (twice the forward) per image seen
 
 
 @dataclass(frozen=True)
@@ -31,14 +38,18 @@ class Figure:
 
 @dataclass(frozen=True)
 class DeviceModel:
-    """How fast the serving device runs a network: achievable FLOP/s, bandwidth, overhead."""
+    """How fast the serving device runs a network: the calibrated catalog model, or a probe's
+    measured rate and overhead (basis "measured")."""
     device: Device
-    flop_per_s: float
-    bandwidth_bytes_per_s: float
-    overhead_ms: float
-    relative_band: float | None
+    dtype: str
+    stack: str
+    calibration: lm.Calibration
     basis: str  # "catalog" or "measured"
     note: str
+    log_halfwidth: float  # the 90% interval of a latency is point × exp(±this)
+    log_sigma: float  # the normal sigma of log latency, for probabilities
+    flop_per_s: float | None = None  # measured mode only
+    overhead_ms: float | None = None
 
 
 @dataclass
@@ -59,6 +70,50 @@ class Estimate:
     figures: list[Figure] = field(default_factory=list)
     latency_interval_ms: tuple[float, float] | None = None
     basis: str = "catalog"  # catalog | measured
+    usd_per_1k_interval: tuple[float, float] | None = None
+    monthly_usd_interval: tuple[float, float] | None = None
+    training_gpu_hours_interval: tuple[float, float] | None = None
+    weeks_interval: tuple[float, float] | None = None
+    serving_log_sigma: float = 0.0  # latency and USD share it: one rate, so they move together
+    training_log_sigma: float = 0.0
+    monthly_floor_usd: float = 0.0  # one device billed all month
+    monthly_usage_usd: float = 0.0  # the volume's own cost, before the floor
+    engineering_weeks: float = 0.0
+    training_gpus: float = 1.0
+    # Filled by the engine: P(meets each stated limit) and P(meets every one), under the spreads.
+    p_meets: dict[str, float] = field(default_factory=dict)
+    p_meets_limits: float = 1.0
+
+    def log_sigma(self, quantity: str) -> float:
+        return self.training_log_sigma if quantity in TRAINING_QUANTITIES else self.serving_log_sigma
+
+    def training_hours_allowed(self, weeks: float) -> float:
+        """The training GPU-hours that fit in `weeks` (after the engineering weeks)."""
+        return (weeks - self.engineering_weeks) * self.training_gpus * HOURS_PER_WEEK
+
+    def z_within(self, quantity: str, limit: float) -> float:
+        """(log(limit) − log(quantity)) / sigma for a quantity estimated log-normally: the
+        standard-normal threshold below which the truth meets the limit (±inf when certain)."""
+        point = getattr(self, quantity)
+        if quantity == "weeks_to_production":
+            quantity, point, limit = "training_gpu_hours", self.training_gpu_hours, self.training_hours_allowed(limit)
+        elif quantity == "monthly_usd":
+            if self.monthly_floor_usd > limit:  # the device billed all month is certain
+                return -math.inf
+            point = self.monthly_usage_usd
+        sigma = self.log_sigma(quantity)
+        if limit <= 0 or not math.isfinite(limit):
+            return -math.inf if limit <= 0 < point else math.inf
+        if point <= 0:
+            return math.inf
+        if sigma <= 0:
+            return math.inf if point <= limit else -math.inf
+        return math.log(limit / point) / sigma
+
+
+# Which uncertainty each estimated quantity carries: the serving rate (latency and money move
+# together), or the training budget (GPU-hours and the weeks they take move together).
+TRAINING_QUANTITIES = ("training_gpu_hours", "weeks_to_production")
 
 
 def match_device(device_name: str, device_kind: str, knowledge: Knowledge) -> str | None:
@@ -71,63 +126,64 @@ def match_device(device_name: str, device_kind: str, knowledge: Knowledge) -> st
     return None
 
 
-def device_model(knowledge: Knowledge, serving: str, measured: dict | None = None) -> DeviceModel:
-    """Catalog assumptions for the serving device, replaced by a probe's measurement if given.
+def serving_dtype(knowledge: Knowledge, device: Device, requested: str | None = None) -> str:
+    dtype = requested or knowledge.hardware_assumptions["serving_dtype"]["value"][device.kind]
+    if dtype not in device.peak_flop_per_s:  # no bf16 on a T4 or V100: serve in fp16
+        dtype = "fp16" if "fp16" in device.peak_flop_per_s else "fp32"
+    return dtype
+
+
+def device_model(knowledge: Knowledge, serving: str, measured: dict | None = None,
+                 stack: str = "eager", dtype: str | None = None) -> DeviceModel:
+    """The calibrated catalog model for the serving device, replaced by a probe's measurement if given.
 
     `measured` is `probes.cost_model.device_profile(...)`: device_name, device_kind,
     fixed_overhead_ms_per_forward, effective_flop_per_s, relative_band.
     """
     device = knowledge.devices[serving]
-    hw = knowledge.hardware_assumptions
-    bandwidth = device.memory_bandwidth_bytes_per_s * hw["achievable_fraction_of_bandwidth"]["value"]
-    fraction = hw["achievable_fraction_of_peak"][device.kind]
-    catalog = DeviceModel(
-        device, device.peak_flop_per_s * fraction, bandwidth, hw["overhead_ms_per_forward"][device.kind],
-        None, "catalog",
-        f"{device.name}: {device.peak_flop_per_s / 1e12:.1f} TFLOP/s peak × assumed {fraction:.2f} achievable",
-    )
+    dtype = serving_dtype(knowledge, device, dtype)
+    calibration = lm.load_calibration()
+    catalog = DeviceModel(device, dtype, stack, calibration, "catalog", lm.describe(calibration, stack, device, dtype),
+                          calibration.interval_log_halfwidth, calibration.log_sigma)
+    if device.kind == "cpu":  # no published CPU rows: say so with a wide interval
+        wide = math.log(3.0)
+        catalog = DeviceModel(device, dtype, stack, calibration, "catalog", catalog.note, wide, wide / lm.Z_90)
     if not measured:
         return catalog
     probed = match_device(measured.get("device_name", ""), measured.get("device_kind", ""), knowledge)
     rate = float(measured["effective_flop_per_s"])
     overhead = float(measured["fixed_overhead_ms_per_forward"])
-    band = measured.get("relative_band")
+    band = float(measured.get("relative_band") or 0.05)
+    halfwidth = math.log1p(band)
     if probed == serving:
-        return DeviceModel(device, rate, bandwidth, overhead, band, "measured",
+        return DeviceModel(device, dtype, stack, calibration, "measured",
                            f"measured on {measured.get('device_name')}: {rate / 1e12:.3g} TFLOP/s effective, "
-                           f"{overhead:.2f} ms overhead per call (genarch probe)")
+                           f"{overhead:.2f} ms overhead per call (genarch probe)",
+                           halfwidth, halfwidth / lm.Z_90, rate, overhead)
     if probed is None or knowledge.devices[probed].kind != device.kind:
         return DeviceModel(**{**catalog.__dict__, "note": catalog.note + (
             f"; the probe ran on {measured.get('device_name')!r}, which cannot be scaled to "
-            f"{device.name}, so the catalog assumption stands")})
-    ratio = device.peak_flop_per_s / knowledge.devices[probed].peak_flop_per_s
-    return DeviceModel(device, rate * ratio, bandwidth, overhead, band, "measured",
+            f"{device.name}, so the calibrated catalog model stands")})
+    ratio = device.half_peak_flop_per_s / knowledge.devices[probed].half_peak_flop_per_s
+    # Carrying a rate between devices by their peaks adds the catalog's own uncertainty.
+    wider = math.hypot(halfwidth, calibration.interval_log_halfwidth)
+    return DeviceModel(device, dtype, stack, calibration, "measured",
                        f"measured on {measured.get('device_name')} ({rate / 1e12:.3g} TFLOP/s effective), "
-                       f"scaled ×{ratio:.3g} by the catalog's peak ratio to {device.name}")
+                       f"scaled ×{ratio:.3g} by the catalog's peak ratio to {device.name}",
+                       wider, wider / lm.Z_90, rate * ratio, overhead)
 
 
 def architecture_flops(arch: Architecture, resolution: int) -> float:
-    scale = resolution / arch.reference_resolution
-    dense = arch.flops_per_forward - arch.attention_flops
-    return dense * scale ** arch.resolution_exponent + arch.attention_flops * scale ** 4
+    return lm.forward_flops(arch, resolution)
 
 
-def _call_ms(arch: Architecture, resolution: int, batch: int, flop_factor: float,
-             dm: DeviceModel, knowledge: Knowledge, extra: Architecture | None = None) -> float:
-    """Milliseconds for one call of `arch` (plus `extra`, run alongside) on a batch."""
-    if arch.anchor_latency is not None:
-        anchor = arch.anchor_latency
-        peak_ratio = knowledge.devices[anchor["device"]].peak_flop_per_s / dm.device.peak_flop_per_s
-        res_scale = (resolution / anchor["resolution"]) ** arch.resolution_exponent
-        return anchor["ms"] * peak_ratio * res_scale * flop_factor * batch
-    flops = architecture_flops(arch, resolution) * flop_factor
-    params = arch.params
-    if extra is not None:
-        flops += architecture_flops(extra, resolution) * flop_factor
-        params += extra.params
-    weight_bytes = params * knowledge.hardware_assumptions["weight_bytes_per_parameter"]["value"]
-    seconds = max(batch * flops / dm.flop_per_s, weight_bytes / dm.bandwidth_bytes_per_s)
-    return seconds * 1e3 + dm.overhead_ms
+def _call_ms(arch: Architecture, resolution: int, batch: int, dm: DeviceModel, knowledge: Knowledge,
+             dtype: str | None = None) -> float:
+    """Milliseconds for one call of `arch` on a batch (inputs, guidance already counted)."""
+    if dm.basis == "measured" and arch.flops_per_forward is not None:
+        return batch * architecture_flops(arch, resolution) / dm.flop_per_s * 1e3 + dm.overhead_ms
+    return 1e3 * lm.call_seconds(arch, resolution, batch, dm.device, dtype or dm.dtype, dm.stack,
+                                 dm.calibration, knowledge)
 
 
 def choose_variant(family: Family, conditioning: list[str], resolution: int) -> Variant:
@@ -140,56 +196,78 @@ def choose_variant(family: Family, conditioning: list[str], resolution: int) -> 
     return max(family.variants, key=lambda v: (len(wanted & set(v.supports)), resolution <= v.max_resolution))
 
 
+def variant_stages(variant: Variant, answers: dict, nfe: int) -> list[lm.Stage]:
+    """The calls one sample of this variant makes for these answers."""
+    guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
+    adapter = variant.adapter_for_spatial if "spatial" in answers["conditioning"] else None
+    encoders = (variant.encoder,) if variant.encoder and "text" in answers["conditioning"] else ()
+    return lm.pipeline_stages(variant.denoiser, nfe, guided, encoders, variant.decoder, adapter)
+
+
 def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, knowledge: Knowledge,
                nfe: int) -> tuple[float, float]:
     """(milliseconds for a batch of samples, FLOPs per sample) at `nfe` denoiser calls."""
-    arch = knowledge.architectures
     resolution = answers["resolution"]
-    guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
-    cfg = 2.0 if guided else 1.0
-    adapter = arch[variant.adapter_for_spatial] if (
-        variant.adapter_for_spatial and "spatial" in answers["conditioning"]) else None
-    denoiser = arch[variant.denoiser]
-    total = nfe * _call_ms(denoiser, resolution, batch, cfg, dm, knowledge, adapter)
-    flops = 0.0
-    if denoiser.flops_per_forward is not None:
-        flops = nfe * cfg * (architecture_flops(denoiser, resolution)
-                                     + (architecture_flops(adapter, resolution) if adapter else 0.0))
-    for role in ("decoder", "encoder"):
-        name = getattr(variant, role)
-        if name and (role == "decoder" or "text" in answers["conditioning"]):
-            total += _call_ms(arch[name], resolution, batch, 1.0, dm, knowledge)
-            flops += architecture_flops(arch[name], resolution)
-    return total, flops
+    stages = variant_stages(variant, answers, nfe)
+    total = sum(stage.calls * _call_ms(knowledge.architectures[stage.architecture], resolution,
+                                       batch * stage.inputs_per_sample, dm, knowledge, stage.dtype)
+                for stage in stages)
+    return total, lm.stages_flops(stages, resolution, knowledge)
+
+
+def training_rate(arch: Architecture, resolution: int, device: Device, knowledge: Knowledge,
+                  dm: DeviceModel | None = None) -> float:
+    """Forward FLOP/s of `arch` at the training batch on `device`: the calibrated model's, or the
+    probe's measured rate where `dm` measured this device."""
+    batch = knowledge.family_assumptions["training_batch"]["value"]
+    if dm is not None and dm.basis == "measured" and dm.device.id == device.id and arch.flops_per_forward:
+        return dm.flop_per_s
+    dtype = serving_dtype(knowledge, device, "bf16" if device.kind == "gpu" else None)
+    seconds = lm.call_seconds(arch, resolution, batch, device, dtype, "eager", lm.load_calibration(), knowledge)
+    flops = arch.flops_per_forward and architecture_flops(arch, resolution)
+    # An anchor-only architecture (no FLOP count) compares devices by its time alone.
+    return batch * (flops or 1.0) / seconds
 
 
 def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, target_gpu: str,
-                    hybrid: dict | None = None) -> tuple[float, list[str]]:
-    """Projected GPU-hours on `target_gpu` at the asked resolution, and the sources used. A
-    distillation cost that the catalog assumes as a fraction of the teacher's is blended with
-    the hybrid probe's measured share (a published GPU-hour figure is kept as it is)."""
+                    hybrid: dict | None = None, dm: DeviceModel | None = None) -> tuple[float, list[str], bool]:
+    """Projected GPU-hours on `target_gpu` at the asked resolution, the sources used, and whether
+    a budget was carried from another device. A published budget moves between devices by their
+    training rates for the variant's denoiser (the calibrated model at the training batch, or the
+    probe's measured rate on the serving device) and with the pixel count. A distillation cost
+    that the catalog assumes as a fraction of the teacher's is blended with the hybrid probe's
+    measured share (a published GPU-hour figure is kept as it is)."""
     devices = knowledge.devices
+    target = devices[target_gpu]
+    carried = []
 
-    def scaled(cost) -> float:
+    def scaled(cost, denoiser: str) -> float:
+        arch = knowledge.architectures[denoiser]
         res_scale = (answers["resolution"] / cost.resolution) ** 2
-        return cost.gpu_hours * res_scale * devices[cost.gpu].peak_flop_per_s / devices[target_gpu].peak_flop_per_s
+        if cost.gpu == target_gpu and not (dm is not None and dm.basis == "measured"):
+            return cost.gpu_hours * res_scale
+        carried.append(True)
+        ratio = (training_rate(arch, cost.resolution, devices[cost.gpu], knowledge)
+                 / training_rate(arch, cost.resolution, target, knowledge, dm))
+        return cost.gpu_hours * res_scale * ratio
 
     def own(v: Variant) -> tuple[float, list[str]]:
         scratch = v.training.get("from_scratch")
         pre = v.training.get("pretrained") if answers["pretrained_allowed"] else None
         if pre is not None and pre.gpu_hours is not None:
-            return scaled(pre), [pre.source]
-        hours = scaled(scratch)
+            return scaled(pre, v.denoiser), [pre.source]
+        hours = scaled(scratch, v.denoiser)
         if pre is not None:
             return hours * pre.fraction_of_scratch, [scratch.source, pre.source]
         return hours, [scratch.source]
 
     if variant.teacher is None:
-        return own(variant)
+        hours, sources = own(variant)
+        return hours, sources, bool(carried)
     teacher_hours, sources = own(knowledge.variants[variant.teacher])
     distill = variant.training["distillation"]
     if distill.gpu_hours is not None:
-        return teacher_hours + scaled(distill), sources + [distill.source]
+        return teacher_hours + scaled(distill, variant.denoiser), sources + [distill.source], bool(carried)
     fraction, sources = distill.fraction_of_teacher, sources + [distill.source]
     measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
     if measured is not None:
@@ -198,7 +276,7 @@ def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, targe
         sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
                        f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
                        f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
-    return teacher_hours + teacher_hours * fraction, sources
+    return teacher_hours + teacher_hours * fraction, sources, bool(carried)
 
 
 def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> tuple[int, str | None]:
@@ -236,43 +314,53 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     latency_ms, flops = _sample_ms(variant, answers, 1, dm, knowledge, nfe)
     serving_batch = hw["serving_batch_for_cost"]["value"]
     batch_ms, _ = _sample_ms(variant, answers, serving_batch, dm, knowledge, nfe)
-    usd_per_1k = batch_ms / serving_batch / 1e3 / 3600 * answers["gpu_hourly_usd"] * 1000
+    usd_per_1k = usd_per_1k_samples(batch_ms / serving_batch, answers["gpu_hourly_usd"])
     floor = hw["always_on_instances"]["value"] * hw["hours_per_month"]["value"] * answers["gpu_hourly_usd"]
-    monthly = max(usd_per_1k * answers["samples_per_month"] / 1000, floor)
+    usage = usd_per_1k * answers["samples_per_month"] / 1000
+    monthly = max(usage, floor)
 
     target_gpu = answers["serving_hardware"]
     if dm.device.kind == "cpu":
         target_gpu = fa["training_hardware_when_serving_on_cpu"]["value"]
-    hours, training_sources = _training_hours(variant, answers, knowledge, target_gpu, hybrid)
+    hours, training_sources, carried = _training_hours(variant, answers, knowledge, target_gpu, hybrid, dm)
     restarts = 1.0
     if family.id == "gan":
         restarts = fa["restart_factor_by_gan_experience"]["value"][answers["team_gan_experience"]]
         hours *= restarts
-    weeks = family.engineering_weeks + hours / fa["training_gpus"]["value"] / HOURS_PER_WEEK
+    gpus = fa["training_gpus"]["value"]
+    weeks = family.engineering_weeks + hours / gpus / HOURS_PER_WEEK
     data = family.data["pretrained" if answers["pretrained_allowed"] else "from_scratch"]
     guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
 
-    interval = None
-    if dm.relative_band is not None:
-        interval = (latency_ms * (1 - dm.relative_band), latency_ms * (1 + dm.relative_band))
+    # One serving rate behind latency and money: they share the calibration's spread. Training
+    # adds the published budget's own spread to the two devices' rates it was carried between.
+    anchor_sigma = fa["training_anchor_log_sigma"]["value"]
+    training_sigma = math.hypot(anchor_sigma, math.sqrt(2) * dm.calibration.log_sigma if carried else 0.0)
+    training_half = training_sigma * lm.Z_90
+    usage_low, usage_high = lm.interval(usage, dm.log_halfwidth)
+    hours_low, hours_high = lm.interval(hours, training_half)
     assumptions = [
         f"variant: {variant.name}",
         nfe_reason or (f"{variant.nfe} network evaluations per sample" + (
             f" (typical range {variant.nfe_range[0]}–{variant.nfe_range[1]})" if variant.nfe_range else "")),
-        "classifier-free guidance doubles each evaluation's FLOPs" if guided else "no classifier-free guidance",
+        "classifier-free guidance doubles each evaluation's batch" if guided else "no classifier-free guidance",
         dm.note,
         f"latency at batch 1; cost at batch {serving_batch}, at least {hw['always_on_instances']['value']} "
         f"device billed all month ({floor:,.0f} USD)",
         f"training on {knowledge.devices[target_gpu].name}, {'from a pretrained checkpoint' if answers['pretrained_allowed'] else 'from scratch'}"
-        + (f", ×{restarts:g} expected runs for GAN restarts" if restarts != 1.0 else ""),
+        + (f", ×{restarts:g} expected runs for GAN restarts" if restarts != 1.0 else "")
+        + (", published budgets carried by the devices' training rates (about 3× forward FLOPs per image seen)"
+           if carried else "")
+        + f"; 90% interval ×/÷{math.exp(training_half):.2f}",
     ]
     denoiser = knowledge.architectures[variant.denoiser]
     figures = [Figure(f"{denoiser.name}", denoiser.flops_per_forward or denoiser.anchor_latency,
                       "FLOP per forward" if denoiser.flops_per_forward else "latency anchor", denoiser.source),
-               Figure(dm.device.name + " peak", dm.device.peak_flop_per_s, "FLOP/s", dm.device.source)]
+               Figure(dm.device.name + " peak", dm.device.peak_flop_per_s.get(dm.dtype), f"FLOP/s ({dm.dtype})",
+                      dm.device.source)]
     if dm.basis == "catalog":
-        fraction = hw["achievable_fraction_of_peak"]
-        figures.append(Figure("achievable fraction of peak", fraction[dm.device.kind], "", fraction["source"]))
+        figures.append(Figure("latency model", f"90% within ×/÷{math.exp(dm.log_halfwidth):.2f}", "",
+                              dm.calibration.source))
     figures += [Figure("training cost anchor", round(hours, 1), "GPU-hours", "; ".join(training_sources)),
                 Figure("data needs", data["images_for_good_quality"], "images", family.data["source"])]
     if nfe_reason:
@@ -283,11 +371,24 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
         latency_ms_per_sample=latency_ms, usd_per_1k_samples=usd_per_1k, monthly_usd=monthly,
         training_gpu_hours=hours, weeks_to_production=weeks,
         images_for_good_quality=data["images_for_good_quality"], minimum_images=data["minimum_images"],
-        assumptions=assumptions, figures=figures, latency_interval_ms=interval, basis=dm.basis,
+        assumptions=assumptions, figures=figures, basis=dm.basis,
+        latency_interval_ms=lm.interval(latency_ms, dm.log_halfwidth),
+        usd_per_1k_interval=lm.interval(usd_per_1k, dm.log_halfwidth),
+        monthly_usd_interval=(max(usage_low, floor), max(usage_high, floor)),
+        training_gpu_hours_interval=(hours_low, hours_high),
+        weeks_interval=(family.engineering_weeks + hours_low / gpus / HOURS_PER_WEEK,
+                        family.engineering_weeks + hours_high / gpus / HOURS_PER_WEEK),
+        serving_log_sigma=dm.log_sigma, training_log_sigma=training_sigma, monthly_floor_usd=floor,
+        monthly_usage_usd=usage, engineering_weeks=family.engineering_weeks, training_gpus=gpus,
     )
+
+
+def usd_per_1k_samples(ms_per_sample: float, usd_per_hour: float) -> float:
+    """USD for 1,000 samples at `ms_per_sample` of a device billed `usd_per_hour`."""
+    return ms_per_sample / 1e3 / 3600 * usd_per_hour * 1000
 
 
 def estimate_all(answers: dict, knowledge: Knowledge, measured: dict | None = None,
                  hybrid: dict | None = None) -> dict[str, Estimate]:
-    dm = device_model(knowledge, answers["serving_hardware"], measured)
+    dm = device_model(knowledge, answers["serving_hardware"], measured, answers.get("serving_stack", "eager"))
     return {key: estimate(family, answers, knowledge, dm, hybrid) for key, family in knowledge.families.items()}

@@ -144,6 +144,7 @@ class Knowledge:
     variants: dict[str, Variant] = field(default_factory=dict)
     evidence_weight: float = 0.5
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
+    limit_probability: dict[str, float] = field(default_factory=lambda: {"eliminate_below": 0.1, "at_risk_below": 0.9})
 
 
 def _build(cls, raw: Any, where: str, **extra):
@@ -333,4 +334,15 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
         variants=variants,
         evidence_weight=_fraction(rubric.get("evidence_weight", 0.5), "criteria.yaml: evidence_weight"),
         pipelines=_load_pipelines(architecture_data, architectures),
+        limit_probability=_limit_probability(rubric.get("limit_probability")),
     )
+
+
+def _limit_probability(raw: Any) -> dict[str, float]:
+    where = "criteria.yaml: limit_probability"
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: expected a mapping with eliminate_below and at_risk_below")
+    low, high = (_fraction(raw.get(k), f"{where}.{k}") for k in ("eliminate_below", "at_risk_below"))
+    if not low < high:
+        raise KnowledgeError(f"{where}: eliminate_below must be below at_risk_below")
+    return {"eliminate_below": low, "at_risk_below": high}

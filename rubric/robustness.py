@@ -1,7 +1,12 @@
-"""How robust is the top choice to the weights? Ours: neither pymcdm nor scikit-criteria has it.
+"""How robust is the top choice to the weights and the estimates? Ours: neither pymcdm nor
+scikit-criteria has it.
 
-* Monte Carlo: every weight is multiplied by exp(N(0, sigma²)) (seeded), and we count the share
-  of draws in which the top choice stays on top.
+* Monte Carlo: every weight is multiplied by exp(N(0, sigma²)) (seeded) and, in the same draw,
+  every family's estimates are redrawn from their log-normal spread (one serving rate behind
+  latency and money, one training budget behind GPU-hours and weeks); the utilities of those
+  criteria are recomputed, a family whose drawn quantity breaks the binding limit is out of that
+  draw, and we count the share of draws in which the top choice stays on top. A decision that
+  rests on a thin margin to a limit therefore says so.
 * Flip analysis: for each criterion, the smallest relative change of its weight alone that
   makes another (non-eliminated) family overtake the top choice. Scores are weighted means, so
   top beats c while  Σ_j w_j (u_top,j − u_c,j) > 0 ; scaling w_i by m flips it at
@@ -14,6 +19,57 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from rubric.utilities import LOG2_CAP
+
+
+@dataclass(frozen=True)
+class UncertainCell:
+    """One family's estimated quantity behind one ratio criterion, to redraw in each draw:
+    quantity = offset + base × exp(sigma × z) / divisor (then at least `floor`), z the family's
+    draw for its `group`; the utility is the criterion's curve of quantity / limit, or of
+    quantity / the lowest family's with no limit."""
+    family: int
+    criterion: int
+    group: str  # "serving" | "training"
+    log_sigma: float
+    base: float
+    offset: float
+    divisor: float
+    floor: float
+    limit: float | None
+    curve: dict
+    gates: bool  # a binding limit: a draw past it takes the family out
+
+
+def curve_array(ratio: np.ndarray, params: dict) -> np.ndarray:
+    """rubric.utilities.curve on arrays."""
+    with np.errstate(divide="ignore"):
+        z = np.clip(np.log2(np.maximum(ratio, 0.0)), -LOG2_CAP, LOG2_CAP)
+    k = params["sharpness"]
+    return 1.0 - params["slope"] * np.logaddexp(0.0, k * (z - params["knee_log2"])) / k
+
+
+def _redrawn(cells: list[UncertainCell], u: np.ndarray, rng, draws: int, families: int):
+    """(utilities per draw, families × criteria; alive mask per draw) with estimates redrawn."""
+    utilities = np.broadcast_to(u, (draws, *u.shape)).copy()
+    alive = np.ones((draws, families), dtype=bool)
+    z = {"serving": rng.standard_normal((draws, families)), "training": rng.standard_normal((draws, families))}
+    by_criterion: dict[int, list[tuple[UncertainCell, np.ndarray]]] = {}
+    for cell in cells:
+        drawn = cell.offset + cell.base * np.exp(cell.log_sigma * z[cell.group][:, cell.family]) / cell.divisor
+        by_criterion.setdefault(cell.criterion, []).append((cell, np.maximum(drawn, cell.floor)))
+    for criterion, entries in by_criterion.items():
+        lowest = np.min(np.stack([q for _, q in entries]), axis=0)
+        for cell, quantity in entries:
+            if cell.limit is not None:
+                ratio = quantity / cell.limit if cell.limit > 0 else np.where(quantity > 0, 2.0 ** LOG2_CAP, 0.0)
+                if cell.gates:
+                    alive[:, cell.family] &= quantity <= cell.limit
+            else:
+                ratio = np.where(lowest > 0, quantity / np.where(lowest > 0, lowest, 1.0), 1.0)
+            utilities[:, cell.family, criterion] = curve_array(ratio, cell.curve)
+    return utilities, alive
 
 
 @dataclass(frozen=True)
@@ -28,7 +84,7 @@ class Robustness:
 
 
 def analyse(utilities: dict[str, dict[str, float]], weights: dict[str, float], top: str,
-            settings: dict) -> Robustness:
+            settings: dict, uncertain: list[UncertainCell] | None = None) -> Robustness:
     families = list(utilities)
     criteria = list(weights)
     u = np.array([[utilities[f][c] for c in criteria] for f in families])  # families × criteria
@@ -39,8 +95,15 @@ def analyse(utilities: dict[str, dict[str, float]], weights: dict[str, float], t
 
     rng = np.random.default_rng(seed)
     sampled = w * np.exp(sigma * rng.standard_normal((draws, len(w))))
-    winners = np.argmax(sampled @ u.T, axis=1)  # normalising by Σw does not change the argmax
-    share = float(np.mean(winners == top_index)) if len(families) > 1 else 1.0
+    if uncertain:
+        drawn, alive = _redrawn(uncertain, u, rng, draws, len(families))
+        totals = np.einsum("dc,dfc->df", sampled, drawn)  # normalising by Σw does not change the argmax
+        totals = np.where(alive, totals, -np.inf)
+        winners = np.argmax(totals, axis=1)
+        share = float(np.mean((winners == top_index) & alive[:, top_index]))
+    else:
+        winners = np.argmax(sampled @ u.T, axis=1)
+        share = float(np.mean(winners == top_index)) if len(families) > 1 else 1.0
 
     change: dict[str, float | None] = {}
     flip_to: dict[str, str | None] = {}
