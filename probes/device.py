@@ -6,30 +6,14 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 
 import torch
 
+from rubric import knowledge as kb
 from rubric.errors import InputError
 
 DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-# Dense peak FLOP/s from NVIDIA's datasheets, without structured sparsity. "fp32" is the plain
-# CUDA-core rate: PyTorch leaves TF32 off for matmuls by default (cuDNN convolutions may use it,
-# so an fp32 fraction above 1 would mean TF32 convolutions). Matched by substring, longest first.
-PEAK_FLOP_PER_S = {
-    "H200": {"fp32": 67e12, "bf16": 989e12, "fp16": 989e12},  # H200 SXM datasheet
-    "H100 PCIe": {"fp32": 51e12, "bf16": 756e12, "fp16": 756e12},
-    "H100": {"fp32": 67e12, "bf16": 989e12, "fp16": 989e12},  # H100 SXM5 datasheet
-    "A100": {"fp32": 19.5e12, "bf16": 312e12, "fp16": 312e12},
-    "L40S": {"fp32": 91.6e12, "bf16": 362e12, "fp16": 362e12},
-    "A10": {"fp32": 31.2e12, "bf16": 125e12, "fp16": 125e12},  # also matches AWS's A10G
-    "L4": {"fp32": 30.3e12, "bf16": 121e12, "fp16": 121e12},
-    # GeForce: tensor rates with fp32 accumulate (what PyTorch uses), from the Ada/Ampere whitepapers
-    "RTX 4090": {"fp32": 82.6e12, "bf16": 165e12, "fp16": 165e12},
-    "RTX 3090": {"fp32": 35.6e12, "bf16": 71e12, "fp16": 71e12},
-    "V100": {"fp32": 15.7e12, "fp16": 125e12},
-    "T4": {"fp32": 8.1e12, "fp16": 65e12},
-}
 
 
 def resolve_device(requested: str) -> torch.device:
@@ -75,11 +59,28 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def peak_flop_per_s(name: str, dtype: str) -> float | None:
-    for key in sorted(PEAK_FLOP_PER_S, key=len, reverse=True):
-        if key in name:
-            return PEAK_FLOP_PER_S[key].get(dtype)
+# Peak rates come from the one hardware catalog, rubric/data/hardware.yaml, which the recommend
+# path (rubric/estimates.py) also reads: a probe's fraction_of_peak and the estimates then divide
+# by the same datasheet figure, and a new GPU is added in one place. Catalog "fp32" is the plain
+# CUDA-core rate (PyTorch leaves TF32 matmuls off by default; cuDNN convolutions may use TF32, so
+# an fp32 fraction above 1 would mean TF32 convolutions). The lookup is written here rather than
+# imported from rubric.estimates so the probes depend only on the catalog loader.
+def catalog_device_id(name: str) -> str | None:
+    """The catalog id of the GPU called `name` (torch.cuda.get_device_name): the first device of
+    kind gpu, in file order, whose `match` regex is found in the name; None when none is."""
+    for device in kb.load().devices.values():
+        if device.kind == "gpu" and re.search(device.match, name):
+            return device.id
     return None
+
+
+def peak_flop_per_s(name: str, dtype: str) -> float | None:
+    """Dense datasheet peak of the GPU called `name` for `dtype` (fp16, bf16, tf32, fp32); None
+    when the GPU is not in the catalog or the catalog has no figure for that dtype (bf16 on a T4)."""
+    device_id = catalog_device_id(name)
+    if device_id is None:
+        return None
+    return kb.load().devices[device_id].peak_flop_per_s.get(dtype)
 
 
 def _nvml():

@@ -19,7 +19,7 @@ def _result(evidence: dict | None, **answers) -> dict:
 def test_without_probe_results_everything_is_published_or_assumed():
     result = _result(None)
     lines = evidence_lines(result)
-    assert lines[0] == "latency and cost: the catalog's assumed efficiency (no cost model measured)"
+    assert lines[0] == "latency and cost: the calibrated catalog model (no cost model measured)"
     assert all(line.endswith("published figures only") for line in lines[1:]) and len(lines) == 5
     assert "evidence:" not in render(result)  # the terminal output stays as it was
 
