@@ -34,6 +34,7 @@ test: install
 
 ## Speed goals, printed as figures (not timed tests).
 bench: install
+	$(BIN)/python benchmarks/bench_calibration.py
 	$(BIN)/python benchmarks/bench_recommend.py
 	$(BIN)/python benchmarks/bench_app.py
 	$(BIN)/python benchmarks/bench_probe_quick.py --only inference
