@@ -112,11 +112,9 @@ def leave_one_out(rows: list[dict], knowledge: Knowledge) -> list[float]:
 
 
 def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    position = q * (len(ordered) - 1)
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    import numpy as np
+
+    return float(np.quantile(values, q))  # linear interpolation between order statistics
 
 
 def calibrate(data_dir: Path = DATA_DIR) -> dict:
