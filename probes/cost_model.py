@@ -47,6 +47,7 @@ import math
 import random
 
 from rubric.errors import InputError
+from rubric.estimates import usd_per_1k_samples  # noqa: F401  (one formula, read here by the probe views)
 
 MODEL = ("time_per_forward_ms = overhead_ms_per_call + batch * overhead_ms_per_sample "
          "+ 1000 * flops_per_forward * batch / effective_flop_per_s")
@@ -257,11 +258,6 @@ def predict(cost_model: dict, flops_per_forward: float, nfe: int, batch: int,
         # outside the measured FLOP range the interval is the bootstrap's guess, not an observation
         "extrapolated": not lo_range <= flops_per_forward * batch <= hi_range,
     }
-
-
-def usd_per_1k_samples(latency_ms_per_sample: float, usd_per_hour: float) -> float:
-    """1000 samples x latency ms = latency seconds of device time; at usd_per_hour, x / 3600."""
-    return latency_ms_per_sample * usd_per_hour / 3600.0
 
 
 def device_profile(cost_model: dict) -> dict:

@@ -60,11 +60,10 @@ ARCHITECTURE_PRIOR_SIGMA = 0.5
 PRIOR_WEIGHT = 0.2 / ARCHITECTURE_PRIOR_SIGMA
 
 
-def _calibration(theta, factors: dict[str, float] | None = None, log_sigma: float = 0.2,
-                 halfwidth: float = 0.3, rows: int = 0) -> lm.Calibration:
+def _calibration(theta, factors: dict[str, float] | None = None) -> lm.Calibration:
+    """A calibration to predict with while fitting (the spread is not known yet, nor used)."""
     compute, bandwidth, vector, tail, stacks = lm.parameters_from_vector(list(theta))
-    return lm.Calibration(compute, bandwidth, vector, tail, stacks, log_sigma, halfwidth, CPU, rows, "",
-                          dict(factors or {}))
+    return lm.Calibration(compute, bandwidth, vector, tail, stacks, 0.0, 0.0, CPU, 0, "", dict(factors or {}))
 
 
 def log_errors(theta, rows: list[dict], knowledge: Knowledge, factors: dict[str, float] | None = None) -> list[float]:

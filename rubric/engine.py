@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import math
-
 from rubric import robustness as robustness_mod
+from rubric.latency_model import normal_cdf
 from rubric.estimates import TRAINING_QUANTITIES, Estimate, estimate_all
 from rubric.knowledge import Criterion, Knowledge
 from rubric.knowledge import load as load_knowledge
@@ -98,23 +97,12 @@ def _meets_all_limits(assessments: dict[str, Assessment], criteria: dict[str, Cr
                for cid, a in assessments.items() if criteria[cid].utility["kind"] in LIMIT_KINDS)
 
 
-def _phi(z: float) -> float:
-    return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0))) if math.isfinite(z) else (1.0 if z > 0 else 0.0)
-
-
-def limit_thresholds(estimate: Estimate, answers: dict, criteria: dict[str, Criterion],
-                     only_gate: str | None = None) -> dict[str, float]:
+def limit_thresholds(estimate: Estimate, answers: dict, criteria: dict[str, Criterion]) -> dict[str, float]:
     """Criterion -> the standard-normal threshold under which its stated limit is met, for every
-    estimated quantity with a limit the user stated (and, with `only_gate`, gating that)."""
-    found = {}
-    for cid, c in criteria.items():
-        spec = c.utility
-        if spec["kind"] != "ratio_to_limit" or answers.get(spec["limit"]) is None:
-            continue
-        if only_gate is not None and c.gate != only_gate:
-            continue
-        found[cid] = estimate.z_within(spec["quantity"], float(answers[spec["limit"]]))
-    return found
+    estimated quantity with a limit the user stated."""
+    return {cid: estimate.z_within(c.utility["quantity"], float(answers[c.utility["limit"]]))
+            for cid, c in criteria.items()
+            if c.utility["kind"] == "ratio_to_limit" and answers.get(c.utility["limit"]) is not None}
 
 
 def probability_of_limits(estimate: Estimate, thresholds: dict[str, float], criteria: dict[str, Criterion]) -> float:
@@ -124,10 +112,10 @@ def probability_of_limits(estimate: Estimate, thresholds: dict[str, float], crit
     groups: dict[bool, float] = {}
     for cid, z in thresholds.items():
         training = criteria[cid].utility["quantity"] in TRAINING_QUANTITIES
-        groups[training] = min(groups.get(training, math.inf), z)
+        groups[training] = min(groups.get(training, z), z)
     p = 1.0
     for z in groups.values():
-        p *= _phi(z)
+        p *= normal_cdf(z)
     return p
 
 
@@ -172,9 +160,9 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     for family, row in assessments.items():
         estimate = estimates[family]
         thresholds = limit_thresholds(estimate, answers, criteria)
-        estimate.p_meets = {cid: _phi(z) for cid, z in thresholds.items()}
+        estimate.p_meets = {cid: normal_cdf(z) for cid, z in thresholds.items()}
         estimate.p_meets_limits = probability_of_limits(estimate, thresholds, criteria)
-        binding_limits = limit_thresholds(estimate, answers, criteria, only_gate=binding)
+        binding_limits = {cid: z for cid, z in thresholds.items() if criteria[cid].gate == binding}
         p_binding = probability_of_limits(estimate, binding_limits, criteria)
         if binding_limits:  # estimates against stated limits: judged by their odds
             tightest = min(binding_limits, key=binding_limits.get)
@@ -236,16 +224,9 @@ def _uncertain_cells(families: list[str], answers: dict, knowledge: Knowledge, e
             if limit is None and spec["without_limit"] == "ignore":
                 continue
             quantity = spec["quantity"]
-            training = quantity in TRAINING_QUANTITIES
-            base = e.training_gpu_hours if training else getattr(e, quantity)
-            offset, divisor = 0.0, 1.0
-            if quantity == "weeks_to_production":
-                offset, divisor = e.engineering_weeks, e.training_gpus * 168.0
-            elif quantity == "monthly_usd":
-                base = e.monthly_usage_usd
-            floor = e.monthly_floor_usd if quantity == "monthly_usd" else 0.0
             curve = knowledge.curves["within_limit" if limit is not None else spec["without_limit"]]
             cells.append(robustness_mod.UncertainCell(
-                fi, ci, "training" if training else "serving", e.log_sigma(quantity), base, offset, divisor, floor,
-                None if limit is None else float(limit), curve, c.gate == binding and limit is not None))
+                fi, ci, "training" if quantity in TRAINING_QUANTITIES else "serving", e.log_sigma(quantity),
+                *e.lognormal_form(quantity), None if limit is None else float(limit), curve,
+                c.gate == binding and limit is not None))
     return cells

@@ -24,7 +24,6 @@ from rubric import latency_model as lm
 from rubric.knowledge import Architecture, Device, Family, Knowledge, Variant
 
 HOURS_PER_WEEK = 168.0
-TRAINING_FLOPS_PER_FORWARD = 3.0  # forward + backward (twice the forward) per image seen
 
 
 @dataclass(frozen=True)
@@ -87,28 +86,33 @@ class Estimate:
     def log_sigma(self, quantity: str) -> float:
         return self.training_log_sigma if quantity in TRAINING_QUANTITIES else self.serving_log_sigma
 
-    def training_hours_allowed(self, weeks: float) -> float:
-        """The training GPU-hours that fit in `weeks` (after the engineering weeks)."""
-        return (weeks - self.engineering_weeks) * self.training_gpus * HOURS_PER_WEEK
+    def lognormal_form(self, quantity: str) -> tuple[float, float, float, float]:
+        """(base, offset, divisor, floor): the quantity is max(offset + base × X / divisor, floor)
+        with X log-normal of median 1 and sigma `log_sigma(quantity)`. Money has a certain floor
+        (one device billed all month); weeks are the engineering weeks plus the training hours
+        spread over the team's GPUs."""
+        if quantity == "weeks_to_production":
+            return self.training_gpu_hours, self.engineering_weeks, self.training_gpus * HOURS_PER_WEEK, 0.0
+        if quantity == "monthly_usd":
+            return self.monthly_usage_usd, 0.0, 1.0, self.monthly_floor_usd
+        return getattr(self, quantity), 0.0, 1.0, 0.0
 
     def z_within(self, quantity: str, limit: float) -> float:
-        """(log(limit) − log(quantity)) / sigma for a quantity estimated log-normally: the
-        standard-normal threshold below which the truth meets the limit (±inf when certain)."""
-        point = getattr(self, quantity)
-        if quantity == "weeks_to_production":
-            quantity, point, limit = "training_gpu_hours", self.training_gpu_hours, self.training_hours_allowed(limit)
-        elif quantity == "monthly_usd":
-            if self.monthly_floor_usd > limit:  # the device billed all month is certain
-                return -math.inf
-            point = self.monthly_usage_usd
+        """The standard-normal threshold under which the quantity meets `limit` (±inf when certain)."""
+        base, offset, divisor, floor = self.lognormal_form(quantity)
+        allowed = (limit - offset) * divisor  # what base × X may reach
         sigma = self.log_sigma(quantity)
-        if limit <= 0 or not math.isfinite(limit):
-            return -math.inf if limit <= 0 < point else math.inf
-        if point <= 0:
+        if not math.isfinite(limit):
+            return math.inf if limit > 0 else -math.inf
+        if floor > limit or allowed < 0:  # certain to break it, whatever the draw
+            return -math.inf
+        if base <= 0:
             return math.inf
+        if allowed == 0:
+            return -math.inf
         if sigma <= 0:
-            return math.inf if point <= limit else -math.inf
-        return math.log(limit / point) / sigma
+            return math.inf if base <= allowed else -math.inf
+        return math.log(allowed / base) / sigma
 
 
 # Which uncertainty each estimated quantity carries: the serving rate (latency and money move
@@ -196,9 +200,14 @@ def choose_variant(family: Family, conditioning: list[str], resolution: int) -> 
     return max(family.variants, key=lambda v: (len(wanted & set(v.supports)), resolution <= v.max_resolution))
 
 
+def variant_guided(variant: Variant, answers: dict) -> bool:
+    """Classifier-free guidance runs where the variant uses it and a class or prompt is asked."""
+    return variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
+
+
 def variant_stages(variant: Variant, answers: dict, nfe: int) -> list[lm.Stage]:
     """The calls one sample of this variant makes for these answers."""
-    guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
+    guided = variant_guided(variant, answers)
     adapter = variant.adapter_for_spatial if "spatial" in answers["conditioning"] else None
     encoders = (variant.encoder,) if variant.encoder and "text" in answers["conditioning"] else ()
     return lm.pipeline_stages(variant.denoiser, nfe, guided, encoders, variant.decoder, adapter)
@@ -330,7 +339,7 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     gpus = fa["training_gpus"]["value"]
     weeks = family.engineering_weeks + hours / gpus / HOURS_PER_WEEK
     data = family.data["pretrained" if answers["pretrained_allowed"] else "from_scratch"]
-    guided = variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
+    guided = variant_guided(variant, answers)
 
     # One serving rate behind latency and money: they share the calibration's spread. Training
     # adds the published budget's own spread to the two devices' rates it was carried between.
@@ -383,9 +392,9 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     )
 
 
-def usd_per_1k_samples(ms_per_sample: float, usd_per_hour: float) -> float:
-    """USD for 1,000 samples at `ms_per_sample` of a device billed `usd_per_hour`."""
-    return ms_per_sample / 1e3 / 3600 * usd_per_hour * 1000
+def usd_per_1k_samples(latency_ms_per_sample: float, usd_per_hour: float) -> float:
+    """1000 samples x latency ms = latency seconds of device time; at usd_per_hour, x / 3600."""
+    return latency_ms_per_sample * usd_per_hour / 3600.0
 
 
 def estimate_all(answers: dict, knowledge: Knowledge, measured: dict | None = None,
