@@ -87,18 +87,44 @@ def summary(result: dict) -> list:
     return blocks
 
 
-def ranking(result: dict) -> list:
+# The verdict first (status, odds), the long variant name last: a narrow screen shows what decides.
+RANKING_HEADER = ("#", "candidate", "score", "status", "p(limits)", "latency/sample (90%)", "USD/1k (90%)",
+                  "USD/month (90%)", "train GPU-h (90%)", "weeks", "variant")
+
+
+def _spread(point: str, interval, cell) -> str:
+    """A point with its 90% interval, '1.76 s (1.25 – 2.47 s)'; the point alone where the interval
+    is one value (a month of one device billed whatever the volume). Spaces around the dash let a
+    narrow table column break there rather than inside a number."""
+    if not interval or cell(interval[0]) == cell(interval[1]):
+        return point
+    return f"{point} ({cell(interval[0])} – {cell(interval[1])})"
+
+
+def ranking_rows(result: dict) -> list[tuple[str, ...]]:
+    """The ranking as table cells, each estimate with its 90% interval: one table for the app's
+    Recommendation page and the report."""
     rows = []
     for i, row in enumerate(result["ranking"], 1):
         e = result["estimates"][row["architecture"]]
-        rows.append((str(i), row["architecture"], row["variant_name"], f"{row['score']:.3f}",
-                     ms(e["latency_ms_per_sample"]), f"{e['usd_per_1k_samples']:.3g}",
-                     f"{e['monthly_usd']:,.0f}", f"{e['training_gpu_hours']:,.0f}",
-                     f"{e['weeks_to_production']:.1f}",
-                     "eliminated" if row["eliminated"] else "ok"))
-    blocks = [Heading("Ranking"),
-              Table(("#", "candidate", "variant", "score", "latency/sample", "USD/1k", "USD/month",
-                     "train GPU-h", "weeks", "status"), tuple(rows))]
+        usd = lambda v: f"{v:.3g}"  # noqa: E731
+        whole = lambda v: f"{v:,.0f}"  # noqa: E731
+        status = ("eliminated" if row["eliminated"] else
+                  f"at risk ({e['p_meets_limits']:.0%})" if row.get("at_risk") else "ok")
+        rows.append((str(i), row["architecture"], f"{row['score']:.3f}", status, f"{e['p_meets_limits']:.0%}",
+                     _spread(ms(e["latency_ms_per_sample"]), e.get("latency_interval_ms"), ms),
+                     _spread(usd(e["usd_per_1k_samples"]), e.get("usd_per_1k_interval"), usd),
+                     _spread(whole(e["monthly_usd"]), e.get("monthly_usd_interval"), whole),
+                     _spread(whole(e["training_gpu_hours"]), e.get("training_gpu_hours_interval"), whole),
+                     f"{e['weeks_to_production']:.1f}", row["variant_name"]))
+    return rows
+
+
+def ranking(result: dict) -> list:
+    blocks = [Heading("Ranking"), Table(RANKING_HEADER, tuple(ranking_rows(result))),
+              Paragraph("Intervals are 90%: the latency model's leave-one-out spread on published "
+                        "measurements (or the probe's), and for training the published budget's own. "
+                        "p(limits) is the probability of meeting every limit you stated.")]
     out = [f"{r['architecture']}: {r['elimination_reason']}" for r in result["ranking"] if r["eliminated"]]
     blocks.append(Paragraph("Eliminated by the binding constraint:") if out else
                   Paragraph("No candidate is eliminated by the binding constraint."))
@@ -128,7 +154,7 @@ def robustness(result: dict) -> list:
     r = result["robustness"]
     blocks = [Heading("Robustness"),
               Paragraph(f"{result['recommendation']} stays on top in {r['top_choice_share']:.0%} of "
-                        f"{r['draws']:,} weight draws (seed {r['seed']}).")]
+                        f"{r['draws']:,} draws of the weights and the estimates (seed {r['seed']}).")]
     blocks += [Chart(k, t, s) for k, t, s in charts.decision_charts(result)[1:]]
     blocks += [Heading("What would change this decision", 3), Bullets(tuple(what_would_change(result)))]
     return blocks
@@ -147,8 +173,8 @@ def assumptions(result: dict) -> list:
 def measurements(sets: list[ProbeSet], usd_per_hour: float) -> list:
     blocks = [Heading("Measurements on your hardware")]
     if not sets:
-        return blocks + [Paragraph("No probe results were given: the estimates use the catalog's "
-                                   "assumptions; genarch probe measures a machine.")]
+        return blocks + [Paragraph("No probe results were given: the estimates use the latency model "
+                                   "calibrated on published measurements; genarch probe measures a machine.")]
     rows = machine_summary(sets)
     blocks.append(Table(("machine", "file", "kind", "torch", "dtypes", "rows", "complete", "TFLOP/s eff.",
                          "ms/forward overhead"),

@@ -60,10 +60,12 @@ def what_would_change(result: dict) -> list[str]:
         lines.append(f"No change of a single weight within ×{r['max_factor']:g} or ÷{r['max_factor']:g} "
                      f"flips the choice for: {', '.join(stable)}.")
     lines.append(f"{top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} random weight draws "
-                 f"(each weight × exp(N(0, {r['log_weight_sigma']:g}²)), seed {r['seed']}).")
+                 f"(each weight × exp(N(0, {r['log_weight_sigma']:g}²)), each estimate drawn from its interval in "
+                 f"the same draw, seed {r['seed']}).")
     basis = result["estimates"][top].get("basis")
     if basis == "catalog":
         lines.append("The latency and cost figures are the catalog's assumptions for the serving "
-                     "hardware; measuring it (genarch probe, or the app's Probes page) replaces them "
-                     "and may move the latency and cost criteria.")
+                     "hardware, from a model calibrated on published measurements (see the intervals); "
+                     "measuring it (genarch probe, or the app's Probes page) replaces them and may move "
+                     "the latency and cost criteria.")
     return lines

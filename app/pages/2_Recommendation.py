@@ -3,7 +3,7 @@ import streamlit as st
 
 from app import form, state
 from reports import charts
-from reports.document import fmt
+from reports.document import RANKING_HEADER, fmt, ranking_rows
 from reports.markdown import escape
 from reports.text import evidence_lines
 from reports.whatif import what_would_change
@@ -27,14 +27,9 @@ with st.expander("What the decision rests on: measurements or published figures"
     st.markdown("\n".join(f"- {escape(line)}" for line in evidence_lines(result)))
 
 st.subheader("Ranking")
-st.dataframe([{"#": i, "candidate": r["architecture"], "variant": r["variant_name"], "score": r["score"],
-               "latency ms/sample": result["estimates"][r["architecture"]]["latency_ms_per_sample"],
-               "USD/1k samples": result["estimates"][r["architecture"]]["usd_per_1k_samples"],
-               "USD/month": result["estimates"][r["architecture"]]["monthly_usd"],
-               "training GPU-h": result["estimates"][r["architecture"]]["training_gpu_hours"],
-               "weeks": result["estimates"][r["architecture"]]["weeks_to_production"],
-               "status": f"eliminated: {r['elimination_reason']}" if r["eliminated"] else "ok"}
-              for i, r in enumerate(result["ranking"], 1)], hide_index=True, key="ranking_table")
+st.dataframe([dict(zip(RANKING_HEADER, row)) for row in ranking_rows(result)], hide_index=True, key="ranking_table")
+st.caption("Intervals are 90%, from the latency model's spread on published measurements (or your probe's); "
+           "p(limits) is the probability of meeting every limit you stated.")
 eliminated = [r for r in result["ranking"] if r["eliminated"]]
 for r in eliminated:
     st.error(f"**{r['architecture']}** eliminated: {escape(r['elimination_reason'])}")
@@ -54,8 +49,9 @@ for reason in result["top_reasons"]:
 
 st.subheader("Robustness")
 r = result["robustness"]
-st.metric("Top choice kept in random weight draws", f"{r['top_choice_share']:.0%}",
-          help=f"{r['draws']:,} draws, each weight × exp(N(0, {r['log_weight_sigma']}²)), seed {r['seed']}")
+st.metric("Top choice kept in draws of weights and estimates", f"{r['top_choice_share']:.0%}",
+          help=f"{r['draws']:,} draws, each weight × exp(N(0, {r['log_weight_sigma']}²)) and each estimate "
+               f"from its interval, seed {r['seed']}")
 
 st.subheader("What would change this decision")
 st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in what_would_change(result)))
