@@ -108,6 +108,98 @@ SD21_UNET = dict(
     use_linear_projection=True,
 )
 
+# stabilityai/stable-diffusion-x4-upscaler, unet/config.json, which diffusers converts from
+# Stability-AI/stablediffusion configs/stable-diffusion/x4-upscaling.yaml: model_channels 256,
+# channel_mult [1, 2, 2, 4], attention at levels 2-4 with self-attention disabled in the first
+# three (cross-attention only), 7 input channels (4 latent + the 3-channel low-resolution image
+# concatenated), the noise level of that image as a class label (num_classes 1000), OpenCLIP-H
+# context. The latent has the INPUT image's side; its VAE upsamples 4x.
+SD_X4_UPSCALER_UNET = dict(
+    act_fn="silu", attention_head_dim=8, block_out_channels=[256, 512, 512, 1024],
+    center_input_sample=False, cross_attention_dim=1024,
+    down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
+                      "CrossAttnDownBlock2D"],
+    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=7, layers_per_block=2,
+    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, num_class_embeds=1000,
+    only_cross_attention=[True, True, True, False], out_channels=4, sample_size=128,
+    up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
+    use_linear_projection=True,
+)
+# stabilityai/stable-diffusion-x4-upscaler, vae/config.json (x4-upscaling.yaml first_stage_config:
+# ch 128, ch_mult [1, 2, 4]: three levels, so 4x up/downsampling; scaling_factor 0.08333)
+SD_X4_UPSCALER_VAE = dict(
+    act_fn="silu", block_out_channels=[128, 256, 512],
+    down_block_types=["DownEncoderBlock2D"] * 3, in_channels=3, latent_channels=4,
+    layers_per_block=2, norm_num_groups=32, out_channels=3, sample_size=256,
+    up_block_types=["UpDecoderBlock2D"] * 3,
+)
+
+
+def _controlnet_config(unet_config: dict) -> dict:
+    """ControlNetModel's config for a UNet: what `ControlNetModel.from_unet` copies (the encoder
+    half and the middle block; thibaud/controlnet-sd21-* and diffusers/controlnet-*-sdxl-1.0 are
+    built this way), with the default 3-channel conditioning embedding."""
+    import inspect
+
+    from diffusers import ControlNetModel
+    accepted = set(inspect.signature(ControlNetModel.__init__).parameters)
+    return {k: v for k, v in unet_config.items() if k in accepted}
+
+
+def _rrdbnet_x4():
+    """RRDBNet as in Real-ESRGAN's RealESRGAN_x4plus (xinntao/Real-ESRGAN, basicsr rrdbnet_arch):
+    conv_first, 23 residual-in-residual dense blocks (3 dense blocks of 5 convs, 64 features,
+    growth 32), conv_body, two (nearest 2x upsample, conv, LeakyReLU) stages, conv_hr, conv_last.
+    It runs at the INPUT side and writes a 4x larger image."""
+    import torch
+    from torch import nn
+    import torch.nn.functional as F
+
+    lrelu = lambda x: F.leaky_relu(x, 0.2)  # noqa: E731
+
+    class Dense(nn.Module):
+        def __init__(self, nf=64, gc=32):
+            super().__init__()
+            self.convs = nn.ModuleList(nn.Conv2d(nf + i * gc, gc if i < 4 else nf, 3, 1, 1)
+                                       for i in range(5))
+
+        def forward(self, x):
+            feats = [x]
+            for i, conv in enumerate(self.convs):
+                out = conv(torch.cat(feats, 1))
+                if i < 4:
+                    feats.append(lrelu(out))
+            return out * 0.2 + x
+
+    class RRDB(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.Sequential(Dense(), Dense(), Dense())
+
+        def forward(self, x):
+            return self.blocks(x) * 0.2 + x
+
+    class RRDBNet(nn.Module):
+        def __init__(self, nf=64, nb=23):
+            super().__init__()
+            self.conv_first = nn.Conv2d(3, nf, 3, 1, 1)
+            self.body = nn.Sequential(*(RRDB() for _ in range(nb)))
+            self.conv_body = nn.Conv2d(nf, nf, 3, 1, 1)
+            self.conv_up1 = nn.Conv2d(nf, nf, 3, 1, 1)
+            self.conv_up2 = nn.Conv2d(nf, nf, 3, 1, 1)
+            self.conv_hr = nn.Conv2d(nf, nf, 3, 1, 1)
+            self.conv_last = nn.Conv2d(nf, 3, 3, 1, 1)
+
+        def forward(self, x):
+            feat = self.conv_first(x)
+            feat = feat + self.conv_body(self.body(feat))
+            feat = lrelu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")))
+            feat = lrelu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")))
+            return self.conv_last(lrelu(self.conv_hr(feat)))
+
+    return RRDBNet()
+
+
 BYTES_PER_ELEMENT = 2  # fp16/bf16 serving
 
 
@@ -154,13 +246,36 @@ def _specs() -> list[_Spec]:
         return make
 
     class _Decode(torch.nn.Module):  # post_quant_conv + decoder: what a pipeline runs once
-        def __init__(self):
+        def __init__(self, config=SD_VAE):
             super().__init__()
-            self.vae = AutoencoderKL(**SD_VAE)
+            self.vae = AutoencoderKL(**config)
             del self.vae.encoder, self.vae.quant_conv
 
         def forward(self, z):
             return self.vae.decoder(self.vae.post_quant_conv(z))
+
+    class _Encode(torch.nn.Module):  # encoder + quant_conv: once per input image (img2img, inpainting)
+        def __init__(self):
+            super().__init__()
+            self.vae = AutoencoderKL(**SD_VAE)
+            del self.vae.decoder, self.vae.post_quant_conv
+
+        def forward(self, x):
+            return self.vae.quant_conv(self.vae.encoder(x))
+
+    def controlnet_inputs(side, ctx_dim, sdxl=False):
+        def make(dev):
+            args, kw = unet_inputs(side, ctx_dim, sdxl)(dev)
+            kw["controlnet_cond"] = torch.randn(1, 3, side * 8, side * 8, device=dev)
+            return args, kw
+        return make
+
+    def upscaler_inputs(side):  # 4 noisy latent + 3 low-res image channels, noise level as label
+        def make(dev):
+            return ((torch.randn(1, 7, side, side, device=dev), torch.tensor([500], device=dev)),
+                    dict(encoder_hidden_states=torch.randn(1, 77, 1024, device=dev),
+                         class_labels=torch.tensor([20], device=dev)))
+        return make
 
     cfg = "per NFE; classifier-free guidance doubles it"
     return [
@@ -179,6 +294,22 @@ def _specs() -> list[_Spec]:
                            dict(encoder_hidden_states=torch.randn(1, 77, 768, device=dev),
                                 controlnet_cond=torch.randn(1, 3, 512, 512, device=dev))),
               f"ControlNet alone, added to the SD1.5 UNet each NFE; {cfg}"),
+        _Spec("controlnet_sd21", 768, 96, lambda: ControlNetModel(**_controlnet_config(SD21_UNET)),
+              controlnet_inputs(96, 1024),
+              f"ControlNet alone, added to the SD2.1 UNet each NFE; {cfg}"),
+        _Spec("controlnet_sdxl", 1024, 128, lambda: ControlNetModel(**_controlnet_config(SDXL_UNET)),
+              controlnet_inputs(128, 2048, sdxl=True),
+              f"ControlNet alone (full encoder copy), added to the SDXL UNet each NFE; {cfg}"),
+        _Spec("sd_vae_encoder", 512, 64, _Encode,
+              lambda dev: ((torch.randn(1, 3, 512, 512, device=dev),), {}),
+              "AutoencoderKL encoder + quant_conv, once per input image (not per NFE)"),
+        _Spec("rrdbnet_x4", 1024, 256, _rrdbnet_x4,
+              lambda dev: ((torch.randn(1, 3, 256, 256, device=dev),), {}),
+              "Real-ESRGAN RRDBNet x4, 256² input -> 1024² output, one pass per image"),
+        _Spec("sd_x4_upscaler_unet", 512, 128, lambda: UNet2DConditionModel(**SD_X4_UPSCALER_UNET),
+              upscaler_inputs(128), f"SD x4 upscaler UNet, 128² input -> 512² output; {cfg}"),
+        _Spec("sd_x4_upscaler_vae_decoder", 512, 128, lambda: _Decode(SD_X4_UPSCALER_VAE),
+              vae_decoder(128), "x4 upscaler's AutoencoderKL decoder (4x), once per image"),
         _Spec("dit_xl_2_256", 256, 32, lambda: DiTTransformer2DModel(**DIT_XL_2),
               lambda dev: ((torch.randn(1, 4, 32, 32, device=dev),),
                            dict(timestep=torch.tensor([500], device=dev),

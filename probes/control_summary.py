@@ -15,7 +15,7 @@ measured time per sample at that NFE over the student's, on the same device and 
 """
 from __future__ import annotations
 
-from probes.training_summary import measured_where
+from probes.training_summary import measured_scale, measured_where
 
 STUDENT_FID_TOLERANCE = 1.5  # "diffusion-like quality": within 50% of the teacher's FID
 
@@ -65,7 +65,8 @@ def conditioning_evidence(results: dict) -> dict | None:
                 "forwards_per_sample": row.get("forwards_per_sample"), **_quality(row)}
 
     out: dict = {"source": "probe-results.json: conditioning (domain classifier on class-conditional samples)",
-                 "where": measured_where(results, section)}
+                 "where": measured_where(results, section),
+                 "scale": measured_scale(results, section)}
     gan = [r for r in section["rows"] if r["architecture"] == "gan"]
     if gan:
         out["gan"] = common(gan[0])
@@ -106,6 +107,7 @@ def steering_evidence(results: dict) -> dict | None:
             "gan": pick(by_method.get("latent_optimisation")), "baseline": pick(by_method.get("mean_fill")),
             "label_agreement_of_truth": section.get("label_agreement_of_truth"),
             "mask": (section.get("mask") or {}).get("kind"), "where": measured_where(results, section),
+            "scale": measured_scale(results, section),
             "source": "probe-results.json: steering (inpainting of held-out images, no retraining)"}
 
 
@@ -143,5 +145,6 @@ def hybrid_evidence(results: dict) -> dict | None:
         "gan_fid": gan["quality"]["fid"] if gan else None,
         "gan_latency_ms_per_sample": gan["latency_ms_per_sample"] if gan else None,
         "device": section.get("device"), "where": measured_where(results, section),
+        "scale": measured_scale(results, section),
         "source": "probe-results.json: hybrid (progressive distillation of the reference denoiser)",
     }

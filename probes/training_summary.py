@@ -34,6 +34,23 @@ def measured_where(results: dict, section: dict) -> str:
     return f"{data} on {device}" + (f", {profile} profile" if profile else "")
 
 
+def measured_scale(results: dict, section: dict) -> dict:
+    """How far a probe's measurement speaks for a production setting: the side it was measured
+    at, its largest reference model's parameter count, and whether the data were the user's own
+    (a folder given with --data) or the bundled set."""
+    def largest(tree) -> int:
+        if isinstance(tree, dict):
+            own = tree.get("params") if isinstance(tree.get("params"), (int, float)) else 0
+            return max([int(own)] + [largest(v) for v in tree.values()])
+        if isinstance(tree, list):
+            return max([largest(v) for v in tree] or [0])
+        return 0
+    data = (section.get("data") or {}).get("name", "")
+    resolution = section.get("resolution") or (results.get("config") or {}).get("resolution")
+    return {"resolution": resolution, "params": largest(section) or None,
+            "own_data": str(data).startswith("folder")}
+
+
 def _by(runs, key):
     groups: dict = {}
     for run in runs:
@@ -133,5 +150,5 @@ def training_evidence(results: dict) -> dict | None:
             "images_needed": need.get("images"), "images_needed_confidence": need.get("confidence"),
             "largest_measured": max(((needs.get("families") or {}).get(family, {}).get("fit") or {}).get("sizes_measured") or [0]),
         }
-    return {"where": where, "target_fid": needs.get("target_fid"), "families": families,
+    return {"where": where, "scale": measured_scale(results, training), "target_fid": needs.get("target_fid"), "families": families,
             "feature_extractor": needs.get("feature_extractor")}

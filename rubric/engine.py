@@ -1,30 +1,33 @@
 """The decision engine: a pure function of (answers, knowledge, measured evidence) -> Decision.
 
-1. Estimate each family's cost on the serving hardware (rubric.estimates).
+1. Enumerate each family's plans: every variant that fits the task and resolution, each way of
+   obtaining its weights (public weights as they are, a fine-tune on some of the team's images,
+   training from scratch; an in-house distillation on top), and cost each (rubric.estimates).
 2. Derive each criterion's weight from the answers (criteria.yaml weight rules).
-3. Assess every criterion for every family (rubric.utilities).
-4. Gate: a family that violates the binding constraint is eliminated, with the reason. Where
-   the constraint is a stated limit on an estimate, it is eliminated only when it is unlikely to
-   meet it (p below limit_probability.eliminate_below) and marked at risk, still ranked, below
-   at_risk_below.
-5. Score the rest by the weighted mean of utilities; rank; explain; test robustness (weights
-   and estimates drawn together).
+3. Assess every criterion for every plan (rubric.utilities); a fine-tune uses the number of the
+   team's images, up to all of them, that scores best (more images cost more GPU-hours).
+4. Score a plan by 1 − Σ w (1 − u) / Σ base weights: a fixed divisor, so a need that grows
+   (a weight that rises) never raises a score.
+5. Gate: a plan that violates the binding constraint is eliminated; where the constraint is a
+   stated limit on an estimate, only when it is unlikely to meet it (p below
+   limit_probability.eliminate_below), and marked at risk below at_risk_below. A plan that cannot
+   be carried out (training an order of magnitude over a stated budget or deadline, or on images
+   the team does not have) is infeasible whatever the binding constraint.
+6. Each family is represented by its best plan that survives (its best plan when none does);
+   rank; explain the top family against the runner-up; test robustness (weights and estimates
+   drawn together).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from rubric import robustness as robustness_mod
-from rubric.latency_model import normal_cdf
-from rubric.estimates import TRAINING_QUANTITIES, Estimate, estimate_all
+from rubric.estimates import TRAINING_QUANTITIES, Estimate, estimate_plans, skipped_for_licence
 from rubric.knowledge import Criterion, Knowledge
 from rubric.knowledge import load as load_knowledge
+from rubric.latency_model import normal_cdf
 from rubric.utilities import UTILITY_KINDS, Assessment, Context
-
-# Kinds whose violation is a stated limit of the user's (not a family score): a family that
-# passes all of them "meets every stated limit", which a custom pipeline must then beat.
-LIMIT_KINDS = ("ratio_to_limit", "conditioning_support", "data_sufficiency")
-
 
 @dataclass(frozen=True)
 class Reason:
@@ -37,19 +40,52 @@ class Reason:
 @dataclass
 class Decision:
     recommendation: str
-    feasible: bool  # False when every family violates the binding constraint
+    feasible: bool  # False when no family survives the binding constraint and feasibility
     binding_constraint: str
     weights: dict[str, float]
     scores: dict[str, float]
     ranking: list[str]
-    eliminated: dict[str, str]  # family -> reason
+    eliminated: dict[str, str]  # family -> reason (binding constraint, or infeasible)
     assessments: dict[str, dict[str, Assessment]]
-    estimates: dict[str, Estimate]
+    estimates: dict[str, Estimate]  # each family's chosen plan
     reasons: list[Reason]
     robustness: robustness_mod.Robustness
     notes: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
     at_risk: dict[str, str] = field(default_factory=dict)  # family -> "48% likely to meet …"
+    runner_up: str | None = None
+    infeasible: dict[str, str] = field(default_factory=dict)  # family -> why it cannot be done
+    warnings: dict[str, list[str]] = field(default_factory=dict)  # family -> over budget / deadline
+    alternatives: dict[str, list["PlanResult"]] = field(default_factory=dict)  # every plan, best first
+
+    def status(self, family: str) -> str:
+        """ok | at risk | over budget | infeasible | eliminated, for the ranking's status column."""
+        if family in self.infeasible:
+            return "infeasible"
+        if family in self.eliminated:
+            return "eliminated"
+        if family in self.at_risk:
+            return "at risk"
+        if self.warnings.get(family):
+            return "over limit"
+        return "ok"
+
+
+@dataclass
+class PlanResult:
+    """One plan of a family, assessed: its score and where it stands."""
+    estimate: Estimate
+    assessments: dict[str, Assessment]
+    score: float
+    eliminated: str | None = None
+    severity: float = 0.0
+    at_risk: str | None = None
+    infeasible: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def survives(self) -> bool:
+        return self.eliminated is None and self.infeasible is None
 
 
 def _rule_matches(when: dict, answers: dict) -> bool:
@@ -78,23 +114,55 @@ def derive_weights(answers: dict, criteria: dict[str, Criterion]) -> dict[str, f
     return weights
 
 
-def weighted_scores(utilities: dict[str, dict[str, float]], weights: dict[str, float]) -> dict[str, float]:
-    """Weighted mean of utilities per family (scale-free in the weights)."""
-    total = sum(weights.values()) or 1.0
-    return {family: sum(weights[c] * u for c, u in row.items()) / total for family, row in utilities.items()}
+def score(utilities: dict[str, float], weights: dict[str, float], scale: float) -> float:
+    """1 − Σ w (1 − u) / scale: each shortfall costs its weight's share of a fixed scale."""
+    return 1.0 - sum(weights[c] * (1.0 - u) for c, u in utilities.items()) / scale
 
 
-def _assess_all(answers, knowledge, estimates, standard_ok=(), evidence=None) -> dict[str, dict[str, Assessment]]:
-    result = {}
-    for key, family in knowledge.families.items():
-        ctx = Context(answers, knowledge, family, estimates[key], estimates, tuple(standard_ok), evidence or {})
-        result[key] = {cid: UTILITY_KINDS[c.utility["kind"]](c, ctx) for cid, c in knowledge.criteria.items()}
-    return result
+def weighted_scores(utilities: dict[str, dict[str, float]], weights: dict[str, float],
+                    scale: float | None = None) -> dict[str, float]:
+    """Scores per family; `scale` defaults to the sum of these weights (the weighted mean)."""
+    scale = scale or sum(weights.values()) or 1.0
+    return {family: score(row, weights, scale) for family, row in utilities.items()}
 
 
-def _meets_all_limits(assessments: dict[str, Assessment], criteria: dict[str, Criterion]) -> bool:
-    return all(a.violation is None or a.violation <= 0
-               for cid, a in assessments.items() if criteria[cid].utility["kind"] in LIMIT_KINDS)
+def _assess(estimate: Estimate, answers, knowledge, evidence, criteria=None) -> dict[str, Assessment]:
+    family = knowledge.families[estimate.family]
+    ctx = Context(answers, knowledge, family, estimate, evidence or {})
+    criteria = criteria or knowledge.criteria
+    return {cid: UTILITY_KINDS[c.utility["kind"]](c, ctx) for cid, c in criteria.items()}
+
+
+def _images_grid(available: int) -> list[int]:
+    """Image counts a fine-tune may use: a fixed geometric grid (×2^(1/3)) up to what the team has,
+    and all of it. Fixed, so a team with more images has every choice a team with fewer had."""
+    grid, k = {0, available}, 0
+    while True:
+        n = round(2 ** (k / 3))
+        if n >= available:
+            break
+        grid.add(n)
+        k += 1
+    return sorted(grid)
+
+
+def _best_images(estimate: Estimate, answers, knowledge, weights, evidence) -> Estimate:
+    """A fine-tune's GPU-hours grow with the images it uses and its data utility with them too:
+    use the count, up to all the team has, that scores best on the criteria that depend on it."""
+    available = answers["dataset_images"]
+    if estimate.how != "fine_tune" or estimate.training_hours_per_image <= 0 or available <= 1:
+        return estimate
+    depends = {cid: c for cid, c in knowledge.criteria.items()
+               if c.utility["kind"] == "data_sufficiency"
+               or c.utility.get("quantity") in TRAINING_QUANTITIES}
+    best, best_score = estimate, -math.inf
+    for images in _images_grid(available):
+        trial = estimate.at_images(images)
+        row = _assess(trial, answers, knowledge, evidence, depends)
+        value = sum(weights[c] * a.utility for c, a in row.items())
+        if value > best_score + 1e-12:
+            best, best_score = trial, value
+    return best
 
 
 def limit_thresholds(estimate: Estimate, answers: dict, criteria: dict[str, Criterion]) -> dict[str, float]:
@@ -119,13 +187,87 @@ def probability_of_limits(estimate: Estimate, thresholds: dict[str, float], crit
     return p
 
 
-def _explain(top: str, runner_up: str | None, weights, assessments, total_weight) -> list[Reason]:
+def _explain(top: str, runner_up: str | None, weights, assessments, scale) -> list[Reason]:
+    """Every criterion, by how much it puts the top family ahead of the runner-up (its weight ×
+    the utility gap, in score points): the first ones are what separates the two."""
     reasons = []
     for cid, weight in weights.items():
         mine = assessments[top][cid]
-        gap = mine.utility - (assessments[runner_up][cid].utility if runner_up else 0.0)
-        reasons.append(Reason(cid, mine.text, weight * gap / total_weight, mine.figures))
+        gap = mine.utility - (assessments[runner_up][cid].utility if runner_up else 1.0)
+        reasons.append(Reason(cid, mine.text, weight * gap / scale, mine.figures))
     return sorted(reasons, key=lambda r: r.contribution, reverse=True)
+
+
+def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
+    """Gate one plan on the binding constraint and on feasibility; fill its status in place."""
+    criteria, odds, binding = knowledge.criteria, knowledge.limit_probability, answers["binding_constraint"]
+    estimate, row = result.estimate, result.assessments
+    thresholds = limit_thresholds(estimate, answers, criteria)
+    estimate.p_meets = {cid: normal_cdf(z) for cid, z in thresholds.items()}
+    estimate.p_meets_limits = probability_of_limits(estimate, thresholds, criteria)
+    binding_limits = {cid: z for cid, z in thresholds.items() if criteria[cid].gate == binding}
+    if binding_limits:  # estimates against stated limits: judged by their odds
+        p_binding = probability_of_limits(estimate, binding_limits, criteria)
+        tightest = min(binding_limits, key=binding_limits.get)
+        a = row[tightest]
+        if p_binding < odds["eliminate_below"]:
+            result.eliminated = f"{a.violation_text} ({p_binding:.0%} likely to meet it)"
+            result.severity = max(a.violation or 0.0, 0.0) + (1.0 - p_binding)
+        elif p_binding < odds["at_risk_below"]:
+            limit = answers[criteria[tightest].utility["limit"]]
+            result.at_risk = (f"{estimate.family}: {p_binding:.0%} likely to meet the "
+                              f"{_limit_words(criteria[tightest], limit)} limit")
+    for cid, a in row.items():
+        if (criteria[cid].gate == binding and cid not in binding_limits and a.violation is not None
+                and a.violation > 0 and result.eliminated is None):
+            result.eliminated, result.severity = a.violation_text, a.violation
+    # Training limits: over is said; an order of magnitude over (and unlikely to meet) is infeasible.
+    ratio_cap, horizon = knowledge.infeasible["limit_ratio"], knowledge.infeasible["horizon_weeks"]
+    needs_training = estimate.how != "as_is" or estimate.in_house_distillation
+    for cid, c in criteria.items():
+        quantity = c.utility.get("quantity")
+        limit = answers.get(c.utility.get("limit", ""), None) if c.utility["kind"] == "ratio_to_limit" else None
+        if quantity not in TRAINING_QUANTITIES or limit is None:
+            continue
+        value = getattr(estimate, quantity)
+        if value <= limit:
+            continue
+        words = f"{_fmt_quantity(value, c.utility['unit'])} over the {_limit_words(c, limit)} limit"
+        if value >= ratio_cap * limit and estimate.p_meets.get(cid, 1.0) < odds["eliminate_below"]:
+            times = f"{value / limit:,.0f}× over" if limit > 0 else "with none allowed"
+            result.infeasible = result.infeasible or f"{estimate.family}: {words}, {times}"
+        else:
+            result.warnings.append(f"{estimate.family}: {words} ({estimate.p_meets.get(cid, 0):.0%} likely to meet it)")
+    if answers.get("deadline_weeks") is None and estimate.weeks_to_production > horizon:
+        result.infeasible = result.infeasible or (
+            f"{estimate.family}: {estimate.weeks_to_production:,.0f} weeks to production on "
+            f"{estimate.training_gpus:,g} GPUs, beyond a {horizon:g}-week horizon")
+    if needs_training and estimate.domain_fit is None and estimate.images_used == 0:
+        result.infeasible = result.infeasible or (
+            f"{estimate.family}: {estimate.label} must be trained on the team's images, and it has none")
+
+
+def _fmt_quantity(value: float, unit: str) -> str:
+    return f"{value / 1000:,.3g} s" if unit == "ms" and value >= 1000 else f"{value:,.3g} {unit}"
+
+
+def _plans_for(family_id: str, answers: dict, knowledge: Knowledge, evidence: dict,
+               estimates: dict[str, list[Estimate]]) -> tuple[list[Estimate], str | None]:
+    """The family's plans, or (when the answers leave it none) the plans it would have without
+    the restrictions that removed them, with the reason it cannot be done."""
+    if estimates[family_id]:
+        return estimates[family_id], None
+    family = knowledge.families[family_id]
+    task = answers.get("task", "generation")
+    if not any(task in v.tasks for v in family.variants):
+        why = f"{family_id}: no {family.name} variant in the catalog for {task.replace('_', '-')} work"
+    else:
+        why = (f"{family_id}: every {family.name} variant for this work needs public weights, which "
+               + ("pretrained_allowed: false rules out" if not answers["pretrained_allowed"]
+                  else "their licences rule out for commercial use"))
+    relaxed = {**answers, "pretrained_allowed": True, "commercial_use": False}
+    relaxed_estimates = estimate_plans(relaxed, knowledge, evidence.get("device_profile"), evidence.get("hybrid"))
+    return relaxed_estimates[family_id], why
 
 
 def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None,
@@ -138,69 +280,77 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     data needs into those criteria; `conditioning` and `steering` (probes.control_summary)
     blend measured class-conditional accuracy and inpainting into the conditioning criterion;
     `hybrid` sets the distilled variants' step counts and distillation cost and blends the
-    student's measured quality into the hybrid's fidelity and diversity. `weights`
-    overrides the weights derived from the answers (used by tests and sensitivity analysis).
+    student's measured quality into the hybrid's fidelity and diversity. Each measurement weighs
+    by how far it speaks for the production setting (criteria.yaml evidence_relevance).
+    `weights` overrides the weights derived from the answers (used by tests and sensitivity
+    analysis).
     """
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
     evidence = evidence or {}
-    estimates = estimate_all(answers, knowledge, evidence.get("device_profile"), evidence.get("hybrid"))
+    scale = knowledge.score_scale
+    plan_estimates = estimate_plans(answers, knowledge, evidence.get("device_profile"), evidence.get("hybrid"))
     weights = weights or derive_weights(answers, criteria)
 
-    # Whether a custom pipeline earns its complexity depends on the standard families meeting
-    # every stated limit, so assess once without that, then with it.
-    first = _assess_all(answers, knowledge, estimates, evidence=evidence)
-    standard_ok = [f for f, fam in knowledge.families.items()
-                   if fam.complexity == "standard" and _meets_all_limits(first[f], criteria)]
-    assessments = _assess_all(answers, knowledge, estimates, standard_ok, evidence)
+    chosen: dict[str, PlanResult] = {}
+    alternatives: dict[str, list[PlanResult]] = {}
+    for family_id in knowledge.families:
+        plans, unavailable = _plans_for(family_id, answers, knowledge, evidence, plan_estimates)
+        results = []
+        for estimate in plans:
+            estimate = _best_images(estimate, answers, knowledge, weights, evidence)
+            row = _assess(estimate, answers, knowledge, evidence)
+            result = PlanResult(estimate, row, score({c: a.utility for c, a in row.items()}, weights, scale))
+            _judge(result, answers, knowledge)
+            if unavailable:
+                result.infeasible = unavailable
+            results.append(result)
+        # The best plan that survives; the best one outright when none does.
+        results.sort(key=lambda r: (r.survives, r.infeasible is None, r.score), reverse=True)
+        alternatives[family_id] = results
+        chosen[family_id] = results[0]
 
+    estimates = {f: r.estimate for f, r in chosen.items()}
+    assessments = {f: r.assessments for f, r in chosen.items()}
+    scores = {f: r.score for f, r in chosen.items()}
+    infeasible = {f: r.infeasible for f, r in chosen.items() if r.infeasible}
+    eliminated = {f: r.eliminated for f, r in chosen.items() if r.eliminated and f not in infeasible}
+    out = {**eliminated, **infeasible}
+    at_risk = {f: r.at_risk for f, r in chosen.items() if r.at_risk and f not in out}
+    warnings = {f: r.warnings for f, r in chosen.items() if r.warnings}
+
+    alive = [f for f in knowledge.families if f not in out]
+    ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(
+        out, key=lambda f: (f in infeasible, chosen[f].severity, -scores[f]))
     binding = answers["binding_constraint"]
-    odds = knowledge.limit_probability
-    eliminated, severity, at_risk = {}, {}, {}
-    for family, row in assessments.items():
-        estimate = estimates[family]
-        thresholds = limit_thresholds(estimate, answers, criteria)
-        estimate.p_meets = {cid: normal_cdf(z) for cid, z in thresholds.items()}
-        estimate.p_meets_limits = probability_of_limits(estimate, thresholds, criteria)
-        binding_limits = {cid: z for cid, z in thresholds.items() if criteria[cid].gate == binding}
-        p_binding = probability_of_limits(estimate, binding_limits, criteria)
-        if binding_limits:  # estimates against stated limits: judged by their odds
-            tightest = min(binding_limits, key=binding_limits.get)
-            a = row[tightest]
-            if p_binding < odds["eliminate_below"]:
-                eliminated[family] = f"{a.violation_text} ({p_binding:.0%} likely to meet it)"
-                severity[family] = max(a.violation or 0.0, 0.0) + (1.0 - p_binding)
-            elif p_binding < odds["at_risk_below"]:
-                limit = answers[criteria[tightest].utility["limit"]]
-                at_risk[family] = (f"{family}: {p_binding:.0%} likely to meet the "
-                                   f"{_limit_words(criteria[tightest], limit)} limit")
-        for cid, a in row.items():
-            if (criteria[cid].gate == binding and cid not in binding_limits and a.violation is not None
-                    and a.violation > 0):
-                eliminated.setdefault(family, a.violation_text)
-                severity[family] = max(severity.get(family, 0.0), a.violation)
-
-    utilities = {f: {c: a.utility for c, a in row.items()} for f, row in assessments.items()}
-    scores = weighted_scores(utilities, weights)
-    alive = [f for f in knowledge.families if f not in eliminated]
-    ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(eliminated, key=lambda f: (severity[f], -scores[f]))
     notes = list(evidence.get("notes", []))
-    notes += [f"at risk: {text}" for family, text in at_risk.items() if family not in eliminated]
+    notes += [f"at risk: {text}" for text in at_risk.values()]
+    notes += [f"over a limit: {text}" for texts in warnings.values() for text in texts]
+    notes += [f"infeasible: {text}" for text in infeasible.values()]
+    skipped = skipped_for_licence(knowledge, answers)
+    if skipped:
+        notes.append("not used, their licences forbid commercial use: " + "; ".join(skipped))
     feasible = bool(alive)
     top = ranking[0]
     if not feasible:
-        notes.append(f"no candidate meets the binding constraint ({binding}); {top} comes closest: "
-                     f"{eliminated[top]}")
-    runner_up = next((f for f in alive if f != top), None)
-    total = sum(weights.values()) or 1.0
-    reasons = _explain(top, runner_up, weights, assessments, total)
+        notes.append(f"no candidate survives the binding constraint ({binding}) and feasibility; {top} comes "
+                     f"closest: {out[top]}")
+    top_estimate = estimates[top]
+    if top_estimate.how == "fine_tune" and top_estimate.images_used < answers["dataset_images"]:
+        notes.append(f"{top}: the fine-tune scores best on {top_estimate.images_used:,} of the "
+                     f"{answers['dataset_images']:,} images: more would cost more GPU-hours than the quality they add")
+    # The runner-up is the second family in the ranking: the best other survivor, or when none
+    # survives, the family eliminated last.
+    runner_up = ranking[1] if len(ranking) > 1 else None
+    reasons = _explain(top, runner_up, weights, assessments, scale)
+    utilities = {f: {c: a.utility for c, a in row.items()} for f, row in assessments.items()}
     considered = alive if feasible else [top]
     robust = robustness_mod.analyse(
         {f: utilities[f] for f in considered}, weights, top, knowledge.robustness,
         uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding))
-    return Decision(top, feasible, binding, weights, scores, ranking, eliminated, assessments,
-                    estimates, reasons, robust, notes, evidence,
-                    {f: t for f, t in at_risk.items() if f not in eliminated})
+    return Decision(top, feasible, binding, weights, scores, ranking, out, assessments,
+                    estimates, reasons, robust, notes, evidence, at_risk, runner_up, infeasible,
+                    warnings, alternatives)
 
 
 def _limit_words(criterion: Criterion, limit: float) -> str:
@@ -221,12 +371,13 @@ def _uncertain_cells(families: list[str], answers: dict, knowledge: Knowledge, e
             if spec["kind"] != "ratio_to_limit":
                 continue
             limit = answers.get(spec["limit"])
-            if limit is None and spec["without_limit"] == "ignore":
+            reference = spec.get("reference")
+            if limit is None and reference is None:
                 continue
             quantity = spec["quantity"]
-            curve = knowledge.curves["within_limit" if limit is not None else spec["without_limit"]]
             cells.append(robustness_mod.UncertainCell(
                 fi, ci, "training" if quantity in TRAINING_QUANTITIES else "serving", e.log_sigma(quantity),
-                *e.lognormal_form(quantity), None if limit is None else float(limit), curve,
-                c.gate == binding and limit is not None))
+                *e.lognormal_form(quantity), None if limit is None else float(limit),
+                knowledge.curves["within_limit"], c.gate == binding and limit is not None,
+                None if reference is None else float(reference), knowledge.curves["against_reference"]))
     return cells

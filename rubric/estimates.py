@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rubric import latency_model as lm
@@ -75,13 +75,60 @@ class Estimate:
     weeks_interval: tuple[float, float] | None = None
     serving_log_sigma: float = 0.0  # latency and USD share it: one rate, so they move together
     training_log_sigma: float = 0.0
-    monthly_floor_usd: float = 0.0  # one device billed all month
-    monthly_usage_usd: float = 0.0  # the volume's own cost, before the floor
+    monthly_floor_usd: float = 0.0  # dedicated: one device billed all month
+    monthly_usage_usd: float = 0.0  # the volume's own device time, at full use
     engineering_weeks: float = 0.0
     training_gpus: float = 1.0
+    # The plan: how the weights are obtained, and what that brings.
+    how: str = "from_scratch"  # as_is | fine_tune | from_scratch
+    label: str = ""
+    licence: str | None = None  # of the public weights used (None when trained from scratch)
+    off_the_shelf: bool = False
+    in_house_distillation: bool = False
+    images_used: int = 0
+    training_fixed_hours: float = 0.0
+    training_hours_per_image: float = 0.0
+    training_sources: tuple[str, ...] = ()
+    restarts: float = 1.0
+    carried: bool = False
+    monthly_step_usd: float = 0.0  # one dedicated device-month; 0 on demand
+    monthly_utilisation: float = 1.0
+    domain_fit: float | None = None  # data utility of public weights used as they are
+    data_regime: str = "from_scratch"  # which of the family's data needs apply
+    dataset_images: int = 0
     # Filled by the engine: P(meets each stated limit) and P(meets every one), under the spreads.
     p_meets: dict[str, float] = field(default_factory=dict)
     p_meets_limits: float = 1.0
+
+    def at_images(self, images: int) -> "Estimate":
+        """This plan using `images` of the team's images: a fine-tune's GPU-hours, the weeks they
+        take and their intervals follow."""
+        hours = self.training_fixed_hours + self.training_hours_per_image * images
+        half = self.training_log_sigma * lm.Z_90
+        low, high = lm.interval(hours, half)
+        week_hours = self.training_gpus * HOURS_PER_WEEK
+        words = self.assumptions[:5] + [self._training_words(hours, half)]
+        return replace(self, images_used=images, training_gpu_hours=hours,
+                       weeks_to_production=self.engineering_weeks + hours / week_hours,
+                       training_gpu_hours_interval=(low, high),
+                       weeks_interval=(self.engineering_weeks + low / week_hours,
+                                       self.engineering_weeks + high / week_hours),
+                       assumptions=words, p_meets={}, p_meets_limits=1.0)
+
+    def _training_words(self, hours: float, half: float) -> str:
+        if self.how == "as_is" and not self.in_house_distillation:
+            return (f"no training: public weights served as they are; {self.engineering_weeks:g} "
+                    f"engineering week{'s' if self.engineering_weeks != 1 else ''} to production")
+        text = f"training: {hours:,.3g} GPU-hours"
+        if self.how == "fine_tune":
+            text += f" for a fine-tune on {self.images_used:,} of {self.dataset_images:,} images"
+        text += (f" on {self.training_gpus:,g} GPU{'s' if self.training_gpus != 1 else ''} in parallel, "
+                 f"plus {self.engineering_weeks:g} engineering weeks")
+        if self.restarts != 1.0:
+            text += f", ×{self.restarts:g} expected runs for GAN restarts"
+        if self.carried:
+            text += ", published budgets carried by the devices' training rates (about 3× forward FLOPs per image seen)"
+        return text + f"; 90% interval ×/÷{math.exp(half):.2f}"
 
     def log_sigma(self, quantity: str) -> float:
         return self.training_log_sigma if quantity in TRAINING_QUANTITIES else self.serving_log_sigma
@@ -93,14 +140,19 @@ class Estimate:
         spread over the team's GPUs."""
         if quantity == "weeks_to_production":
             return self.training_gpu_hours, self.engineering_weeks, self.training_gpus * HOURS_PER_WEEK, 0.0
-        if quantity == "monthly_usd":
-            return self.monthly_usage_usd, 0.0, 1.0, self.monthly_floor_usd
+        if quantity == "monthly_usd":  # dedicated: devices sized at the peak use (continuous here)
+            if self.monthly_step_usd > 0:
+                return self.monthly_usage_usd / self.monthly_utilisation, 0.0, 1.0, self.monthly_floor_usd
+            return self.monthly_usage_usd, 0.0, 1.0, 0.0
         return getattr(self, quantity), 0.0, 1.0, 0.0
 
     def z_within(self, quantity: str, limit: float) -> float:
         """The standard-normal threshold under which the quantity meets `limit` (±inf when certain)."""
         base, offset, divisor, floor = self.lognormal_form(quantity)
         allowed = (limit - offset) * divisor  # what base × X may reach
+        if quantity == "monthly_usd" and self.monthly_step_usd > 0 and math.isfinite(limit):
+            # Whole devices: the budget buys floor(limit / device-month) of them.
+            allowed = math.floor(limit / self.monthly_step_usd + 1e-9) * self.monthly_step_usd
         sigma = self.log_sigma(quantity)
         if not math.isfinite(limit):
             return math.inf if limit > 0 else -math.inf
@@ -112,7 +164,7 @@ class Estimate:
             return -math.inf
         if sigma <= 0:
             return math.inf if base <= allowed else -math.inf
-        return math.log(allowed / base) / sigma
+        return (math.log(allowed) - math.log(base)) / sigma  # no underflow at 5e-324 budgets
 
 
 # Which uncertainty each estimated quantity carries: the serving rate (latency and money move
@@ -190,14 +242,75 @@ def _call_ms(arch: Architecture, resolution: int, batch: int, dm: DeviceModel, k
                                  dm.calibration, knowledge)
 
 
-def choose_variant(family: Family, conditioning: list[str], resolution: int) -> Variant:
-    """The first variant serving every requested conditioning at this resolution; else the
-    variant covering most of it (ties: the one whose max resolution fits)."""
-    wanted = set(conditioning) - {"none"}
-    for variant in family.variants:
-        if wanted <= set(variant.supports) and resolution <= variant.max_resolution:
-            return variant
-    return max(family.variants, key=lambda v: (len(wanted & set(v.supports)), resolution <= v.max_resolution))
+@dataclass(frozen=True)
+class Plan:
+    """How a team would obtain a variant's weights: serve public ones as they are ("as_is"),
+    fine-tune public ones on `images_used` of its images ("fine_tune"), or train from scratch
+    ("from_scratch"); a variant with a teacher is then distilled in house from that teacher,
+    obtained the same way."""
+    variant: Variant
+    how: str  # as_is | fine_tune | from_scratch
+    images_used: int = 0
+
+    @property
+    def in_house_distillation(self) -> bool:
+        return self.variant.teacher is not None
+
+    @property
+    def off_the_shelf(self) -> bool:
+        return self.how == "as_is" and not self.in_house_distillation
+
+
+def checkpoint_usable(variant: Variant, answers: dict) -> bool:
+    """Public weights may be used: allowed, and licensed for the use asked."""
+    ck = variant.checkpoint
+    return (ck is not None and answers["pretrained_allowed"]
+            and (ck.commercial_use or not answers.get("commercial_use", True)))
+
+
+def weights_source(variant: Variant, knowledge: Knowledge) -> Variant:
+    """The variant whose weights are obtained (trained, fine-tuned or downloaded): its teacher for
+    an in-house distillation, else itself."""
+    return knowledge.variants[variant.teacher] if variant.teacher else variant
+
+
+def plan_kinds(variant: Variant, answers: dict, knowledge: Knowledge) -> list[str]:
+    """The ways this variant's weights can be obtained under these answers."""
+    source = weights_source(variant, knowledge)
+    kinds = []
+    if checkpoint_usable(source, answers) and source.checkpoint.as_is:
+        kinds.append("as_is")
+    if checkpoint_usable(source, answers) and "fine_tune" in source.training:
+        kinds.append("fine_tune")
+    if "from_scratch" in source.training:
+        kinds.append("from_scratch")
+    return kinds
+
+
+def variant_fits(variant: Variant, answers: dict) -> bool:
+    return answers.get("task", "generation") in variant.tasks and answers["resolution"] <= variant.max_resolution
+
+
+def candidate_variants(family: Family, answers: dict) -> list[Variant]:
+    """The family's variants for this task and resolution (all of the task's when none reaches
+    the resolution: the largest is then used beyond its published range)."""
+    task = [v for v in family.variants if answers.get("task", "generation") in v.tasks]
+    fits = [v for v in task if answers["resolution"] <= v.max_resolution]
+    if fits:
+        return fits
+    if task:
+        top = max(v.max_resolution for v in task)
+        return [v for v in task if v.max_resolution == top]
+    return list(family.variants)
+
+
+def skipped_for_licence(knowledge: Knowledge, answers: dict) -> list[str]:
+    """Public checkpoints the answers' commercial use rules out, with their licences."""
+    if not answers.get("commercial_use", True) or not answers["pretrained_allowed"]:
+        return []
+    return [f"{v.name} ({v.checkpoint.licence})" for v in knowledge.variants.values()
+            if v.checkpoint is not None and not v.checkpoint.commercial_use
+            and answers.get("task", "generation") in v.tasks]
 
 
 def variant_guided(variant: Variant, answers: dict) -> bool:
@@ -205,12 +318,36 @@ def variant_guided(variant: Variant, answers: dict) -> bool:
     return variant.cfg and bool({"text", "class"} & set(answers["conditioning"]))
 
 
+def uses_image_encoder(variant: Variant, answers: dict) -> bool:
+    """The input image is encoded once per sample: image-to-image work, editing an existing image,
+    or a spatial map that the variant takes through its image encoder rather than a ControlNet."""
+    if variant.image_encoder is None:
+        return False
+    wanted = set(answers["conditioning"])
+    return (answers.get("task", "generation") == "image_to_image" or "editing" in wanted
+            or ("spatial" in wanted and variant.adapter_for_spatial is None))
+
+
 def variant_stages(variant: Variant, answers: dict, nfe: int) -> list[lm.Stage]:
     """The calls one sample of this variant makes for these answers."""
     guided = variant_guided(variant, answers)
     adapter = variant.adapter_for_spatial if "spatial" in answers["conditioning"] else None
     encoders = (variant.encoder,) if variant.encoder and "text" in answers["conditioning"] else ()
-    return lm.pipeline_stages(variant.denoiser, nfe, guided, encoders, variant.decoder, adapter)
+    stages = lm.pipeline_stages(variant.denoiser, nfe, guided, encoders, variant.decoder, adapter)
+    if uses_image_encoder(variant, answers):
+        stages.append(lm.Stage(variant.image_encoder, 1, 1))
+    return stages
+
+
+def variant_label(variant: Variant, answers: dict, nfe: int) -> str:
+    """The variant as served for these answers: its steps, guidance and control network, from the
+    same data the cost is computed from, so the label and the assumptions always agree."""
+    parts = [variant.name, f"{nfe} step{'s' if nfe != 1 else ''}"]
+    if variant_guided(variant, answers):
+        parts.append("classifier-free guidance")
+    if variant.adapter_for_spatial and "spatial" in answers["conditioning"]:
+        parts.append("+ ControlNet")
+    return ", ".join(parts)
 
 
 def _sample_ms(variant: Variant, answers: dict, batch: int, dm: DeviceModel, knowledge: Knowledge,
@@ -238,54 +375,65 @@ def training_rate(arch: Architecture, resolution: int, device: Device, knowledge
     return batch * (flops or 1.0) / seconds
 
 
-def _training_hours(variant: Variant, answers: dict, knowledge: Knowledge, target_gpu: str,
-                    hybrid: dict | None = None, dm: DeviceModel | None = None) -> tuple[float, list[str], bool]:
-    """Projected GPU-hours on `target_gpu` at the asked resolution, the sources used, and whether
-    a budget was carried from another device. A published budget moves between devices by their
-    training rates for the variant's denoiser (the calibrated model at the training batch, or the
-    probe's measured rate on the serving device) and with the pixel count. A distillation cost
-    that the catalog assumes as a fraction of the teacher's is blended with the hybrid probe's
-    measured share (a published GPU-hour figure is kept as it is)."""
+def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: str,
+                   hybrid: dict | None = None, dm: DeviceModel | None = None
+                   ) -> tuple[float, float, list[str], bool]:
+    """(fixed GPU-hours, GPU-hours per image used, the sources, whether a budget was carried from
+    another device) on `target_gpu` at the asked resolution. A published budget moves between
+    devices by their training rates for the network trained (the calibrated model at the training
+    batch, or the probe's measured rate on the serving device) and with the pixel count. A
+    fine-tune costs its recipe's GPU-hours per image, times the images used; public weights used as
+    they are cost nothing. An in-house distillation adds its own cost to its teacher's: a published
+    figure as it is, or a fraction of the teacher's training blended with the hybrid probe's
+    measured share."""
     devices = knowledge.devices
     target = devices[target_gpu]
     carried = []
 
-    def scaled(cost, denoiser: str) -> float:
+    def scaled(hours: float, cost, denoiser: str) -> float:
         arch = knowledge.architectures[denoiser]
         res_scale = (answers["resolution"] / cost.resolution) ** 2
         if cost.gpu == target_gpu and not (dm is not None and dm.basis == "measured"):
-            return cost.gpu_hours * res_scale
+            return hours * res_scale
         carried.append(True)
         ratio = (training_rate(arch, cost.resolution, devices[cost.gpu], knowledge)
                  / training_rate(arch, cost.resolution, target, knowledge, dm))
-        return cost.gpu_hours * res_scale * ratio
+        return hours * res_scale * ratio
 
-    def own(v: Variant) -> tuple[float, list[str]]:
-        scratch = v.training.get("from_scratch")
-        pre = v.training.get("pretrained") if answers["pretrained_allowed"] else None
-        if pre is not None and pre.gpu_hours is not None:
-            return scaled(pre, v.denoiser), [pre.source]
-        hours = scaled(scratch, v.denoiser)
-        if pre is not None:
-            return hours * pre.fraction_of_scratch, [scratch.source, pre.source]
-        return hours, [scratch.source]
-
-    if variant.teacher is None:
-        hours, sources = own(variant)
-        return hours, sources, bool(carried)
-    teacher_hours, sources = own(knowledge.variants[variant.teacher])
-    distill = variant.training["distillation"]
-    if distill.gpu_hours is not None:
-        return teacher_hours + scaled(distill, variant.denoiser), sources + [distill.source], bool(carried)
-    fraction, sources = distill.fraction_of_teacher, sources + [distill.source]
-    measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
-    if measured is not None:
-        w = knowledge.evidence_weight
-        fraction = (1 - w) * fraction + w * measured
-        sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
-                       f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
-                       f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
-    return teacher_hours + teacher_hours * fraction, sources, bool(carried)
+    source = weights_source(plan.variant, knowledge)
+    fixed, per_image = 0.0, 0.0
+    if plan.how == "as_is":
+        sources = [f"{source.name}: public weights used as they are ({source.checkpoint.licence}; "
+                   f"{source.checkpoint.source})"]
+    elif plan.how == "fine_tune":
+        cost = source.training["fine_tune"]
+        per_image = scaled(cost.gpu_hours_per_1k_images / 1000.0, cost, source.denoiser)
+        sources = [cost.source]
+    else:
+        cost = source.training["from_scratch"]
+        fixed = scaled(cost.gpu_hours, cost, source.denoiser)
+        sources = [cost.source]
+    if plan.in_house_distillation:
+        distill = plan.variant.training["distillation"]
+        if distill.gpu_hours is not None:
+            fixed += scaled(distill.gpu_hours, distill, plan.variant.denoiser)
+            sources.append(distill.source)
+        else:
+            # A distillation's cost follows the network distilled, not how its weights were got:
+            # a fraction of what training the teacher from scratch costs.
+            scratch = source.training.get("from_scratch")
+            reference = scaled(scratch.gpu_hours, scratch, source.denoiser) if scratch else fixed
+            fraction = distill.fraction_of_teacher
+            measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
+            if measured is not None:
+                w = knowledge.evidence_weight
+                fraction = (1 - w) * fraction + w * measured
+                sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
+                               f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
+                               f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
+            fixed += reference * fraction
+            sources.append(distill.source)
+    return fixed, per_image, sources, bool(carried)
 
 
 def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> tuple[int, str | None]:
@@ -313,54 +461,95 @@ def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> 
                  f"measured: {measured}, within {hybrid['tolerance']:g}×{speed} ({where})")
 
 
-def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel,
-             hybrid: dict | None = None) -> Estimate:
-    """`hybrid`: probes.control_summary.hybrid_evidence(...), for distilled variants."""
+@dataclass(frozen=True)
+class Serving:
+    """A variant's serving cost for the answers, whichever way its weights were obtained."""
+    nfe: int
+    nfe_reason: str | None
+    guided: bool
+    latency_ms: float
+    flops: float
+    usd_per_1k: float
+    monthly: float
+    usage: float  # USD a month of device time at full use
+    step: float  # USD of one device-month (dedicated), 0 on demand
+    floor: float
+    instances: int  # dedicated devices, 0 on demand
+    note: str
+
+
+def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: DeviceModel,
+                 hybrid: dict | None = None) -> Serving:
+    """Latency at batch 1 and money at the serving batch (batch 1 when the batch would break the
+    latency limit). On demand, the device-seconds used are billed; dedicated, whole devices all
+    month, enough for the volume at peak (about twice the mean) and at least one."""
     hw = knowledge.hardware_assumptions
-    fa = knowledge.family_assumptions
-    variant = choose_variant(family, answers["conditioning"], answers["resolution"])
     nfe, nfe_reason = student_nfe(variant, hybrid, knowledge)
     latency_ms, flops = _sample_ms(variant, answers, 1, dm, knowledge, nfe)
-    serving_batch = hw["serving_batch_for_cost"]["value"]
-    batch_ms, _ = _sample_ms(variant, answers, serving_batch, dm, knowledge, nfe)
-    usd_per_1k = usd_per_1k_samples(batch_ms / serving_batch, answers["gpu_hourly_usd"])
-    floor = hw["always_on_instances"]["value"] * hw["hours_per_month"]["value"] * answers["gpu_hourly_usd"]
+    batch = hw["serving_batch_for_cost"]["value"]
+    batch_ms, _ = _sample_ms(variant, answers, batch, dm, knowledge, nfe)
+    limit = answers.get("latency_budget_ms")
+    if limit is not None and batch_ms > limit and batch > 1:
+        batch, batch_ms = 1, latency_ms
+    price = answers["gpu_hourly_usd"]
+    usd_per_1k = usd_per_1k_samples(batch_ms / batch, price)
     usage = usd_per_1k * answers["samples_per_month"] / 1000
-    monthly = max(usage, floor)
+    hours = hw["hours_per_month"]["value"]
+    if answers.get("serving_mode", "dedicated") == "on_demand":
+        note = f"on demand: billed per GPU-second used, at batch {batch}"
+        return Serving(nfe, nfe_reason, variant_guided(variant, answers), latency_ms, flops, usd_per_1k,
+                       usage, usage, 0.0, 0.0, 0, note)
+    utilisation = hw["dedicated_peak_utilisation"]["value"]
+    minimum = hw["always_on_instances"]["value"]
+    step = hours * price
+    needed = usage / utilisation / step if step > 0 else 0.0
+    instances = max(minimum, math.ceil(needed - 1e-9))
+    note = (f"dedicated: {instances} device{'s' if instances != 1 else ''} billed all month "
+            f"({step:,.0f} USD each; sized for peak traffic at {utilisation:.0%} mean use; at least "
+            f"{minimum}), batch {batch}")
+    return Serving(nfe, nfe_reason, variant_guided(variant, answers), latency_ms, flops, usd_per_1k,
+                   instances * step, usage, step, minimum * step, instances, note)
 
+
+def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel,
+             hybrid: dict | None = None, serving: Serving | None = None) -> Estimate:
+    """The cost of one plan. `hybrid`: probes.control_summary.hybrid_evidence(...), for distilled
+    variants; `serving`: the variant's serving cost, when already computed."""
+    hw = knowledge.hardware_assumptions
+    fa = knowledge.family_assumptions
+    variant = plan.variant
+    serving = serving or serving_cost(variant, answers, knowledge, dm, hybrid)
     target_gpu = answers["serving_hardware"]
     if dm.device.kind == "cpu":
         target_gpu = fa["training_hardware_when_serving_on_cpu"]["value"]
-    hours, training_sources, carried = _training_hours(variant, answers, knowledge, target_gpu, hybrid, dm)
+    fixed, per_image, training_sources, carried = _training_cost(plan, answers, knowledge, target_gpu, hybrid, dm)
     restarts = 1.0
-    if family.id == "gan":
+    if family.id == "gan" and plan.how != "as_is":
         restarts = fa["restart_factor_by_gan_experience"]["value"][answers["team_gan_experience"]]
-        hours *= restarts
-    gpus = fa["training_gpus"]["value"]
-    weeks = family.engineering_weeks + hours / gpus / HOURS_PER_WEEK
-    data = family.data["pretrained" if answers["pretrained_allowed"] else "from_scratch"]
-    guided = variant_guided(variant, answers)
-
-    # One serving rate behind latency and money: they share the calibration's spread. Training
-    # adds the published budget's own spread to the two devices' rates it was carried between.
+    engineering = family.engineering_weeks
+    if plan.how in ("as_is", "fine_tune") and not plan.in_house_distillation:
+        engineering = fa.get(f"{plan.how}_engineering_weeks", {"value": engineering})["value"]
+    data_regime = "from_scratch" if plan.how == "from_scratch" else "pretrained"
+    data = family.data[data_regime]
+    source = weights_source(variant, knowledge)
+    ck = source.checkpoint
     anchor_sigma = fa["training_anchor_log_sigma"]["value"]
     training_sigma = math.hypot(anchor_sigma, math.sqrt(2) * dm.calibration.log_sigma if carried else 0.0)
-    training_half = training_sigma * lm.Z_90
-    usage_low, usage_high = lm.interval(usage, dm.log_halfwidth)
-    hours_low, hours_high = lm.interval(hours, training_half)
+    usage_low, usage_high = lm.interval(serving.usage, dm.log_halfwidth)
+    how_words = {"as_is": f"public weights used as they are ({ck.licence})" if ck else "",
+                 "fine_tune": f"fine-tuned from public weights ({ck.licence})" if ck else "",
+                 "from_scratch": "trained from scratch"}[plan.how]
+    if plan.in_house_distillation:
+        how_words = f"distilled in house from {source.name}, {how_words}"
+    label = variant_label(variant, answers, serving.nfe)
     assumptions = [
-        f"variant: {variant.name}",
-        nfe_reason or (f"{variant.nfe} network evaluations per sample" + (
+        f"variant: {label}; {how_words}",
+        serving.nfe_reason or (f"{serving.nfe} network evaluation{'s' if serving.nfe != 1 else ''} per sample" + (
             f" (typical range {variant.nfe_range[0]}–{variant.nfe_range[1]})" if variant.nfe_range else "")),
-        "classifier-free guidance doubles each evaluation's batch" if guided else "no classifier-free guidance",
+        "classifier-free guidance doubles each evaluation's batch" if serving.guided else (
+            "no classifier-free guidance" + (" (used only with class or text prompts)" if variant.cfg else "")),
         dm.note,
-        f"latency at batch 1; cost at batch {serving_batch}, at least {hw['always_on_instances']['value']} "
-        f"device billed all month ({floor:,.0f} USD)",
-        f"training on {knowledge.devices[target_gpu].name}, {'from a pretrained checkpoint' if answers['pretrained_allowed'] else 'from scratch'}"
-        + (f", ×{restarts:g} expected runs for GAN restarts" if restarts != 1.0 else "")
-        + (", published budgets carried by the devices' training rates (about 3× forward FLOPs per image seen)"
-           if carried else "")
-        + f"; 90% interval ×/÷{math.exp(training_half):.2f}",
+        f"latency at batch 1; {serving.note}",
     ]
     denoiser = knowledge.architectures[variant.denoiser]
     figures = [Figure(f"{denoiser.name}", denoiser.flops_per_forward or denoiser.anchor_latency,
@@ -370,26 +559,45 @@ def estimate(family: Family, answers: dict, knowledge: Knowledge, dm: DeviceMode
     if dm.basis == "catalog":
         figures.append(Figure("latency model", f"90% within ×/÷{math.exp(dm.log_halfwidth):.2f}", "",
                               dm.calibration.source))
-    figures += [Figure("training cost anchor", round(hours, 1), "GPU-hours", "; ".join(training_sources)),
-                Figure("data needs", data["images_for_good_quality"], "images", family.data["source"])]
-    if nfe_reason:
+    if ck is not None:
+        figures.append(Figure("checkpoint licence", ck.licence, "", ck.source))
+    figures.append(Figure("data needs", data["images_for_good_quality"], "images", family.data["source"]))
+    if serving.nfe_reason:
         figures.append(Figure("distilled student steps", hybrid["student_nfe"], "NFE",
                               f"measured: {hybrid['source']} on {hybrid.get('where', 'probe data')}"))
-    return Estimate(
-        family=family.id, variant=variant, nfe=nfe, cfg=guided, flops_per_sample=flops,
-        latency_ms_per_sample=latency_ms, usd_per_1k_samples=usd_per_1k, monthly_usd=monthly,
-        training_gpu_hours=hours, weeks_to_production=weeks,
+    base = Estimate(
+        family=family.id, variant=variant, nfe=serving.nfe, cfg=serving.guided, flops_per_sample=serving.flops,
+        latency_ms_per_sample=serving.latency_ms, usd_per_1k_samples=serving.usd_per_1k,
+        monthly_usd=serving.monthly, training_gpu_hours=0.0, weeks_to_production=engineering,
         images_for_good_quality=data["images_for_good_quality"], minimum_images=data["minimum_images"],
         assumptions=assumptions, figures=figures, basis=dm.basis,
-        latency_interval_ms=lm.interval(latency_ms, dm.log_halfwidth),
-        usd_per_1k_interval=lm.interval(usd_per_1k, dm.log_halfwidth),
-        monthly_usd_interval=(max(usage_low, floor), max(usage_high, floor)),
-        training_gpu_hours_interval=(hours_low, hours_high),
-        weeks_interval=(family.engineering_weeks + hours_low / gpus / HOURS_PER_WEEK,
-                        family.engineering_weeks + hours_high / gpus / HOURS_PER_WEEK),
-        serving_log_sigma=dm.log_sigma, training_log_sigma=training_sigma, monthly_floor_usd=floor,
-        monthly_usage_usd=usage, engineering_weeks=family.engineering_weeks, training_gpus=gpus,
+        latency_interval_ms=lm.interval(serving.latency_ms, dm.log_halfwidth),
+        usd_per_1k_interval=lm.interval(serving.usd_per_1k, dm.log_halfwidth),
+        monthly_usd_interval=_monthly_interval(serving, usage_low, usage_high, hw),
+        serving_log_sigma=dm.log_sigma, training_log_sigma=training_sigma if plan.how != "as_is" or
+        plan.in_house_distillation else 0.0,
+        monthly_floor_usd=serving.floor, monthly_usage_usd=serving.usage, engineering_weeks=engineering,
+        training_gpus=answers.get("training_gpus", 8), how=plan.how, label=label,
+        licence=ck.licence if ck is not None and plan.how != "from_scratch" else None,
+        off_the_shelf=plan.off_the_shelf, in_house_distillation=plan.in_house_distillation,
+        training_fixed_hours=fixed * restarts, training_hours_per_image=per_image * restarts,
+        training_sources=tuple(training_sources), restarts=restarts, carried=carried,
+        monthly_step_usd=serving.step, monthly_utilisation=hw["dedicated_peak_utilisation"]["value"],
+        domain_fit=ck.domain_fit if ck is not None and plan.how == "as_is" else None,
+        data_regime=data_regime, dataset_images=answers["dataset_images"],
     )
+    return base.at_images(plan.images_used)
+
+
+def _monthly_interval(serving: Serving, low: float, high: float, hw: dict) -> tuple[float, float]:
+    if serving.step <= 0:
+        return low, high
+    utilisation = hw["dedicated_peak_utilisation"]["value"]
+    minimum = hw["always_on_instances"]["value"]
+
+    def devices(usage: float) -> float:
+        return max(minimum, math.ceil(usage / utilisation / serving.step - 1e-9)) * serving.step
+    return devices(low), devices(high)
 
 
 def usd_per_1k_samples(latency_ms_per_sample: float, usd_per_hour: float) -> float:
@@ -397,7 +605,27 @@ def usd_per_1k_samples(latency_ms_per_sample: float, usd_per_hour: float) -> flo
     return latency_ms_per_sample * usd_per_hour / 3600.0
 
 
-def estimate_all(answers: dict, knowledge: Knowledge, measured: dict | None = None,
-                 hybrid: dict | None = None) -> dict[str, Estimate]:
+def family_plans(family: Family, answers: dict, knowledge: Knowledge) -> list[Plan]:
+    """Every way the family can serve the answers: each fitting variant, each way of getting its
+    weights. Images used start at all the team has; the engine may use fewer for a fine-tune."""
+    plans = []
+    for variant in candidate_variants(family, answers):
+        for how in plan_kinds(variant, answers, knowledge):
+            plans.append(Plan(variant, how, 0 if how == "as_is" else answers["dataset_images"]))
+    return plans
+
+
+def estimate_plans(answers: dict, knowledge: Knowledge, measured: dict | None = None,
+                   hybrid: dict | None = None) -> dict[str, list[Estimate]]:
+    """Family -> an estimate for each of its plans (serving costed once per variant)."""
     dm = device_model(knowledge, answers["serving_hardware"], measured, answers.get("serving_stack", "eager"))
-    return {key: estimate(family, answers, knowledge, dm, hybrid) for key, family in knowledge.families.items()}
+    result = {}
+    for key, family in knowledge.families.items():
+        cache: dict[str, Serving] = {}
+        rows = []
+        for plan in family_plans(family, answers, knowledge):
+            if plan.variant.id not in cache:
+                cache[plan.variant.id] = serving_cost(plan.variant, answers, knowledge, dm, hybrid)
+            rows.append(estimate(plan, family, answers, knowledge, dm, hybrid, cache[plan.variant.id]))
+        result[key] = rows
+    return result

@@ -76,12 +76,32 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class TrainingCost:
+    """A published (or assumed) training budget: `gpu_hours` on `gpu` at `resolution`; a fine-tune
+    gives `gpu_hours_per_1k_images` (it scales with the images used); a distillation may give a
+    fraction of its teacher's hours instead."""
     source: str
     gpu_hours: float | None = None
     gpu: str | None = None
     resolution: int | None = None
-    fraction_of_scratch: float | None = None
     fraction_of_teacher: float | None = None
+    gpu_hours_per_1k_images: float | None = None
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Public weights: their licence, where they are, and whether they serve an arbitrary
+    domain as they are (`as_is`, with the data utility `domain_fit` that has) or only start a
+    fine-tune."""
+    licence: str
+    commercial_use: bool
+    source: str
+    as_is: bool = False
+    domain_fit: float | None = None
+
+
+TRAINING_KINDS = ("from_scratch", "fine_tune", "distillation")
+TASKS = ("generation", "image_to_image")
+SCORE_NAMES = ("stability", "fidelity", "diversity")
 
 
 @dataclass(frozen=True)
@@ -97,8 +117,16 @@ class Variant:
     nfe_range: tuple[int, int] | None = None
     decoder: str | None = None
     encoder: str | None = None
+    image_encoder: str | None = None  # once per sample on the input image
     adapter_for_spatial: str | None = None
-    teacher: str | None = None
+    teacher: str | None = None  # distilled in house from this variant
+    tasks: tuple[str, ...] = ("generation",)
+    native_resolution: int | None = None
+    checkpoint: Checkpoint | None = None
+    scores: dict[str, float] = field(default_factory=dict)  # overrides of the family's scores
+    scores_source: str | None = None
+    conditioning_support: dict[str, float] = field(default_factory=dict)  # overrides
+    conditioning_support_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,14 @@ class Knowledge:
     evidence_weight: float = 0.5
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
     limit_probability: dict[str, float] = field(default_factory=lambda: {"eliminate_below": 0.1, "at_risk_below": 0.9})
+    evidence_relevance: dict[str, Any] = field(default_factory=lambda: {
+        "bundled_data": 0.5, "resolution_octaves_per_halving": 4, "parameter_octaves_per_halving": 8})
+    infeasible: dict[str, float] = field(default_factory=lambda: {"limit_ratio": 10.0, "horizon_weeks": 104.0})
+
+    @property
+    def score_scale(self) -> float:
+        """The fixed divisor of scores: the sum of the criteria's base weights."""
+        return sum(float(c.weight["base"]) for c in self.criteria.values()) or 1.0
 
 
 def _build(cls, raw: Any, where: str, **extra):
@@ -256,11 +292,16 @@ def _load_families(raw: dict, architectures: dict, devices: dict) -> dict[str, F
             vspec = dict(vspec)
             training = {k: _build(TrainingCost, v, f"{vwhere}.training.{k}")
                         for k, v in (vspec.pop("training", None) or {}).items()}
-            for k in ("supports", "nfe_range"):
+            if not set(training) <= set(TRAINING_KINDS):
+                raise KnowledgeError(f"{vwhere}.training: expected keys among {', '.join(TRAINING_KINDS)}")
+            for k in ("supports", "nfe_range", "tasks"):
                 if k in vspec:
                     vspec[k] = tuple(vspec[k])
+            if vspec.get("checkpoint") is not None:
+                vspec["checkpoint"] = _build(Checkpoint, vspec["checkpoint"], f"{vwhere}.checkpoint")
             variant = _build(Variant, vspec, vwhere, training=training)
-            for role in ("denoiser", "decoder", "encoder", "adapter_for_spatial"):
+            _check_variant(variant, vwhere)
+            for role in ("denoiser", "decoder", "encoder", "image_encoder", "adapter_for_spatial"):
                 ref = getattr(variant, role)
                 if ref is not None and ref not in architectures:
                     raise KnowledgeError(f"{vwhere}.{role}: unknown architecture {ref!r}")
@@ -283,6 +324,41 @@ def _load_families(raw: dict, architectures: dict, devices: dict) -> dict[str, F
             raise KnowledgeError(f"{where}.complexity: expected standard or custom")
         families[key] = family
     return families
+
+
+def _check_variant(variant: Variant, where: str) -> None:
+    """What a variant must say for the engine to plan with it: a way to obtain weights (public
+    ones, a training budget or a teacher), sources for its overrides, known tasks."""
+    if not variant.tasks or not set(variant.tasks) <= set(TASKS):
+        raise KnowledgeError(f"{where}.tasks: expected a non-empty list among {', '.join(TASKS)}")
+    ck = variant.checkpoint
+    if ck is not None:
+        if not isinstance(ck.commercial_use, bool) or not isinstance(ck.as_is, bool):
+            raise KnowledgeError(f"{where}.checkpoint: commercial_use and as_is must be true or false")
+        if ck.as_is:
+            if ck.domain_fit is None:
+                raise KnowledgeError(f"{where}.checkpoint: an as-is checkpoint needs domain_fit")
+            _score(ck.domain_fit, f"{where}.checkpoint.domain_fit")
+    if "fine_tune" in variant.training:
+        cost = variant.training["fine_tune"]
+        if ck is None:
+            raise KnowledgeError(f"{where}.training.fine_tune: a fine-tune needs a public checkpoint")
+        _positive(cost.gpu_hours_per_1k_images, f"{where}.training.fine_tune.gpu_hours_per_1k_images")
+    if "distillation" in variant.training and variant.teacher is None:
+        raise KnowledgeError(f"{where}.training.distillation: name the teacher variant")
+    if not variant.training and not (ck is not None and ck.as_is):
+        raise KnowledgeError(f"{where}: give training costs or an as-is checkpoint")
+    for name, value in variant.scores.items():
+        if name not in SCORE_NAMES:
+            raise KnowledgeError(f"{where}.scores: unknown score {name!r}")
+        _score(value, f"{where}.scores.{name}")
+    for kind, value in variant.conditioning_support.items():
+        if kind not in CONDITIONING_KINDS:
+            raise KnowledgeError(f"{where}.conditioning_support: unknown kind {kind!r}")
+        _score(value, f"{where}.conditioning_support.{kind}")
+    if (variant.scores and not variant.scores_source) or (
+            variant.conditioning_support and not variant.conditioning_support_source):
+        raise KnowledgeError(f"{where}: overrides need their source")
 
 
 def _load_criteria(raw: dict) -> dict[str, Criterion]:
@@ -335,7 +411,29 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
         evidence_weight=_fraction(rubric.get("evidence_weight", 0.5), "criteria.yaml: evidence_weight"),
         pipelines=_load_pipelines(architecture_data, architectures),
         limit_probability=_limit_probability(rubric.get("limit_probability")),
+        evidence_relevance=_evidence_relevance(rubric.get("evidence_relevance")),
+        infeasible=_infeasible(rubric.get("infeasible")),
     )
+
+
+def _evidence_relevance(raw: Any) -> dict[str, Any]:
+    where = "criteria.yaml: evidence_relevance"
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: expected a mapping")
+    result = {"bundled_data": _fraction(raw.get("bundled_data"), f"{where}.bundled_data")}
+    for key in ("resolution_octaves_per_halving", "parameter_octaves_per_halving"):
+        _positive(raw.get(key), f"{where}.{key}")
+        result[key] = float(raw[key])
+    return result
+
+
+def _infeasible(raw: Any) -> dict[str, float]:
+    where = "criteria.yaml: infeasible"
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: expected a mapping with limit_ratio and horizon_weeks")
+    for key in ("limit_ratio", "horizon_weeks"):
+        _positive(raw.get(key), f"{where}.{key}")
+    return {"limit_ratio": float(raw["limit_ratio"]), "horizon_weeks": float(raw["horizon_weeks"])}
 
 
 def _limit_probability(raw: Any) -> dict[str, float]:

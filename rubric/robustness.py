@@ -8,7 +8,7 @@ scikit-criteria has it.
   draw, and we count the share of draws in which the top choice stays on top. A decision that
   rests on a thin margin to a limit therefore says so.
 * Flip analysis: for each criterion, the smallest relative change of its weight alone that
-  makes another (non-eliminated) family overtake the top choice. Scores are weighted means, so
+  makes another (non-eliminated) family overtake the top choice. Scores rank as weighted means, so
   top beats c while  Σ_j w_j (u_top,j − u_c,j) > 0 ; scaling w_i by m flips it at
       m* = −(Σ_{j≠i} w_j d_j) / (w_i d_i),   d_j = u_top,j − u_c,j,
   exactly, with no search. Changes beyond ×max_factor (or ÷) are reported as None.
@@ -27,8 +27,8 @@ from rubric.utilities import LOG2_CAP
 class UncertainCell:
     """One family's estimated quantity behind one ratio criterion, to redraw in each draw:
     quantity = offset + base × exp(sigma × z) / divisor (then at least `floor`), z the family's
-    draw for its `group`; the utility is the criterion's curve of quantity / limit, or of
-    quantity / the lowest family's with no limit."""
+    draw for its `group`; the utility is the criterion's curve of quantity / limit, and of
+    quantity / its fixed reference where it has one (the lower of the two)."""
     family: int
     criterion: int
     group: str  # "serving" | "training"
@@ -40,6 +40,8 @@ class UncertainCell:
     limit: float | None
     curve: dict
     gates: bool  # a binding limit: a draw past it takes the family out
+    reference: float | None = None
+    reference_curve: dict | None = None
 
 
 def curve_array(ratio: np.ndarray, params: dict) -> np.ndarray:
@@ -55,20 +57,20 @@ def _redrawn(cells: list[UncertainCell], u: np.ndarray, rng, draws: int, familie
     utilities = np.broadcast_to(u, (draws, *u.shape)).copy()
     alive = np.ones((draws, families), dtype=bool)
     z = {"serving": rng.standard_normal((draws, families)), "training": rng.standard_normal((draws, families))}
-    by_criterion: dict[int, list[tuple[UncertainCell, np.ndarray]]] = {}
     for cell in cells:
         drawn = cell.offset + cell.base * np.exp(cell.log_sigma * z[cell.group][:, cell.family]) / cell.divisor
-        by_criterion.setdefault(cell.criterion, []).append((cell, np.maximum(drawn, cell.floor)))
-    for criterion, entries in by_criterion.items():
-        lowest = np.min(np.stack([q for _, q in entries]), axis=0)
-        for cell, quantity in entries:
-            if cell.limit is not None:
-                ratio = quantity / cell.limit if cell.limit > 0 else np.where(quantity > 0, 2.0 ** LOG2_CAP, 0.0)
-                if cell.gates:
-                    alive[:, cell.family] &= quantity <= cell.limit
-            else:
-                ratio = np.where(lowest > 0, quantity / np.where(lowest > 0, lowest, 1.0), 1.0)
-            utilities[:, cell.family, criterion] = curve_array(ratio, cell.curve)
+        quantity = np.maximum(drawn, cell.floor)
+        utility = None
+        if cell.limit is not None:
+            ratio = quantity / cell.limit if cell.limit > 0 else np.where(quantity > 0, 2.0 ** LOG2_CAP, 0.0)
+            if cell.gates:
+                alive[:, cell.family] &= quantity <= cell.limit
+            utility = curve_array(ratio, cell.curve)
+        if cell.reference is not None:
+            against = curve_array(quantity / cell.reference, cell.reference_curve)
+            utility = against if utility is None else np.minimum(utility, against)
+        if utility is not None:
+            utilities[:, cell.family, cell.criterion] = utility
     return utilities, alive
 
 

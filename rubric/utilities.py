@@ -39,8 +39,6 @@ class Context:
     knowledge: Knowledge
     family: Family
     estimate: Estimate
-    estimates: dict[str, Estimate]
-    standard_meets_all_limits: tuple[str, ...] = field(default=())
     evidence: dict = field(default_factory=dict)
 
     def measured(self) -> dict | None:
@@ -49,9 +47,39 @@ class Context:
         return (training.get("families") or {}).get(self.family.id)
 
 
-def _blend(ctx: Context, prior: float, measured: float) -> float:
-    w = ctx.knowledge.evidence_weight
-    return (1 - w) * prior + w * measured
+def relevance(ctx: Context, section: str) -> tuple[float, str]:
+    """How far a probe section's measurement speaks for this plan's production setting (0–1), and
+    the words that say why (criteria.yaml evidence_relevance)."""
+    spec = ctx.knowledge.evidence_relevance
+    scale = (ctx.evidence.get(section) or {}).get("scale") or {}
+    factor, why = 1.0, []
+    if not scale.get("own_data"):
+        factor *= spec["bundled_data"]
+        why.append(f"bundled data ×{spec['bundled_data']:g}")
+    octaves = 0.0
+    probe_side = scale.get("resolution")
+    if probe_side:
+        res_oct = max(0.0, math.log2(ctx.answers["resolution"] / probe_side))
+        octaves += res_oct / spec["resolution_octaves_per_halving"]
+        why.append(f"{probe_side:g} px probe for {ctx.answers['resolution']} px")
+    probe_params = scale.get("params")
+    production = ctx.knowledge.architectures[ctx.estimate.variant.denoiser].params
+    if probe_params:
+        par_oct = max(0.0, math.log2(production / probe_params))
+        octaves += par_oct / spec["parameter_octaves_per_halving"]
+        why.append(f"{probe_params / 1e6:.2g} M-parameter probe for {production / 1e6:,.0f} M")
+    factor /= 1.0 + octaves
+    return factor, ", ".join(why)
+
+
+def _blend(ctx: Context, prior: float, measured: float, section: str = "training") -> tuple[float, str]:
+    """Prior and measurement blended at the evidence weight times the measurement's relevance;
+    the words say how far the measurement moved the utility and why it got that weight."""
+    r, why = relevance(ctx, section)
+    w = ctx.knowledge.evidence_weight * r
+    blended = (1 - w) * prior + w * measured
+    return blended, (f" (measurement weight {w:.2f}: {ctx.knowledge.evidence_weight:g} × relevance {r:.2f}"
+                     f"{', ' + why if why else ''}; moved {prior:.2f} → {blended:.2f})")
 
 
 def _measured_figure(ctx: Context, section: str, name: str, value, unit: str = "") -> Figure:
@@ -89,23 +117,32 @@ def _fmt(value: float, unit: str) -> str:
 
 
 def ratio_to_limit(c: Criterion, ctx: Context) -> Assessment:
+    """A quantity against the stated limit (within_limit curve) and against the criterion's fixed
+    reference where it has one (against_reference curve): the lower of the two."""
     spec = c.utility
     unit = spec["unit"]
     quantity = getattr(ctx.estimate, spec["quantity"])
     limit = ctx.answers[spec["limit"]]
-    name = f"{ctx.family.id}, {ctx.estimate.variant.name.split(',')[0]}"
+    name = f"{ctx.family.id}, {ctx.estimate.variant.name}"
+    reference = spec.get("reference")
+    figures = ()
+    if reference is not None:
+        r_ref = _ratio(quantity, reference)
+        u_ref = curve(r_ref, ctx.knowledge.curves["against_reference"])
+        figures = (Figure(f"{c.name.lower()} reference", reference, unit, spec["reference_source"]),)
     if limit is not None:
         r = _ratio(quantity, limit)
+        u = curve(r, ctx.knowledge.curves["within_limit"])
         text = f"{_fmt(quantity, unit)} predicted vs {_fmt(limit, unit)} limit ({r:.2f}×)"
+        if reference is not None and u_ref < u:
+            u = u_ref
+            text += f"; {r_ref:.2g}× the {_fmt(reference, unit)} reference counts more"
         over = f"{name}: {_fmt(quantity, unit)} predicted > {_fmt(limit, unit)} {c.name.lower()} limit"
-        return Assessment(curve(r, ctx.knowledge.curves["within_limit"]), text, (), r - 1.0, over)
-    if spec["without_limit"] == "ignore":
+        return Assessment(u, text, figures, r - 1.0, over)
+    if reference is None:
         return Assessment(1.0, f"{_fmt(quantity, unit)} predicted; no limit stated")
-    best_family, best = min(((k, getattr(e, spec["quantity"])) for k, e in ctx.estimates.items()),
-                            key=lambda kv: kv[1])
-    r = _ratio(quantity, best) if best > 0 else (1.0 if quantity <= 0 else 2.0 ** LOG2_CAP)
-    text = f"{_fmt(quantity, unit)} predicted; no limit stated, {r:.2g}× the lowest ({best_family})"
-    return Assessment(curve(r, ctx.knowledge.curves["against_best"]), text)
+    text = f"{_fmt(quantity, unit)} predicted; no limit stated, {r_ref:.2g}× genarch's {_fmt(reference, unit)} reference"
+    return Assessment(u_ref, text, figures)
 
 
 def _clip01(x: float) -> float:
@@ -210,37 +247,50 @@ def _teacher_family(ctx: Context) -> Family | None:
                  if f.id != ctx.family.id and any(v.id == teacher_variant for v in f.variants)), None)
 
 
+def variant_support(ctx: Context, kind: str) -> float:
+    """The plan's variant's published support for a kind: its own figure where it gives one, the
+    family's where it lists the kind, 0 where it cannot serve it at all."""
+    variant = ctx.estimate.variant
+    if kind != "none" and kind not in variant.supports:
+        return 0.0
+    return variant.conditioning_support.get(kind, ctx.family.conditioning_support[kind])
+
+
 def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
-    """Half the weakest requested kind, half the mean: every requested kind must be served.
+    """Half the weakest requested kind, half one minus the mean shortfall over every kind there is
+    (a kind not asked for falls short by nothing): asking for one more kind never raises it.
     A kind the controllability probes measured for this family blends prior and measurement; a
     distilled family they did not measure is capped at its teacher family's blended support."""
     wanted = ctx.answers["conditioning"]
-    support = {kind: ctx.family.conditioning_support[kind] for kind in wanted}
-    figures = [Figure("conditioning support (published)", dict(support), "score 0–1", ctx.family.conditioning_source)]
+    support = {kind: variant_support(ctx, kind) for kind in wanted}
+    source = ctx.estimate.variant.conditioning_support_source or ctx.family.conditioning_source
+    figures = [Figure("conditioning support (published)", dict(support), "score 0–1", source)]
     measured_texts = []
     teacher = _teacher_family(ctx)
     for kind in wanted:
         measure = MEASURED_SUPPORT.get(kind)
-        found = measure(ctx) if measure else None
+        found = measure(ctx) if measure and support[kind] > 0 else None
         if found:
-            support[kind] = _blend(ctx, support[kind], found.support)
-            measured_texts.append(found.text)
+            support[kind], how = _blend(ctx, support[kind], found.support, "conditioning" if kind == "class" else "steering")
+            measured_texts.append(found.text + how)
             figures.append(found.figure)
             continue
         # A distilled family conditions and edits through its teacher's mechanism (guidance,
         # RePaint-style resampling) and is no better at it than its teacher: a measurement that
         # lowers the teacher family below the student's published support lowers the student to
         # it, so measuring one family never ranks the student above its teacher.
-        carried = measure(replace(ctx, family=teacher)) if measure and teacher else None
+        carried = measure(replace(ctx, family=teacher)) if measure and teacher and support[kind] > 0 else None
         if carried:
-            teacher_support = _blend(ctx, teacher.conditioning_support[kind], carried.support)
+            teacher_support, _ = _blend(ctx, teacher.conditioning_support[kind], carried.support,
+                                        "conditioning" if kind == "class" else "steering")
             if teacher_support < support[kind]:
                 measured_texts.append(f"{kind} capped at its {teacher.id} teacher's measured {teacher_support:.2f} "
                                       f"(published {support[kind]:.2f})")
                 support[kind] = teacher_support
                 figures.append(carried.figure)
-    scores = list(support.values())
-    utility = 0.5 * min(scores) + 0.5 * sum(scores) / len(scores)
+    kinds = len(ctx.family.conditioning_support)
+    shortfall = sum(1.0 - v for v in support.values()) / kinds
+    utility = 0.5 * min(support.values()) + 0.5 * (1.0 - shortfall)
     parts = ", ".join(f"{kind} {support[kind]:.2f}" for kind in wanted)
     text = f"support for {parts}" + "".join(f"; {t}" for t in measured_texts)
     threshold = ctx.knowledge.gate_threshold
@@ -249,21 +299,39 @@ def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
                       f"{ctx.family.id}: {weakest} conditioning support {support[weakest]:.2f} < {threshold:g}")
 
 
+def data_curve_utility(images: float, good: float, minimum: float, knowledge: Knowledge) -> float:
+    """The data curve (criteria.yaml curves.data): 0.5 at the minimum, ~0.9 at the good-quality count."""
+    pseudo = knowledge.curves["data_pseudo_images"]
+    octaves = math.log2(good / minimum) if good > minimum > 0 else 1.0
+    z = math.log2(good / (images + pseudo)) / octaves
+    return curve(2.0 ** z, knowledge.curves["data"])
+
+
 def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
-    available = ctx.answers["dataset_images"]
-    good, minimum = ctx.estimate.images_for_good_quality, ctx.estimate.minimum_images
-    r = _ratio(good, max(available, 1))
-    how = "fine-tuning a pretrained model" if ctx.answers["pretrained_allowed"] else "from scratch"
-    text = f"{available:,} images available; ~{good:,} for good quality, {minimum:,} minimum ({how})"
+    e = ctx.estimate
+    threshold = ctx.knowledge.gate_threshold
+    if e.domain_fit is not None:  # public weights served as they are need none of the team's images
+        text = (f"no images needed: public weights used as they are; how well they cover an arbitrary "
+                f"domain: {e.domain_fit:.2f}")
+        source = ctx.knowledge.variants[e.variant.teacher] if e.variant.teacher else e.variant
+        figure = Figure("domain fit of public weights", e.domain_fit, "score 0–1", source.checkpoint.source)
+        return Assessment(e.domain_fit, text, (figure,), threshold - e.domain_fit,
+                          f"{ctx.family.id}: public weights cover an arbitrary domain at {e.domain_fit:.2f} < {threshold:g}")
+    available, used = ctx.answers["dataset_images"], e.images_used
+    good, minimum = e.images_for_good_quality, e.minimum_images
+    utility = data_curve_utility(used, good, minimum, ctx.knowledge)
+    how = "fine-tuning public weights" if e.how == "fine_tune" else "from scratch"
+    of = f"{used:,} of {available:,} images used" if used != available else f"{available:,} images available"
+    text = f"{of}; ~{good:,} for good quality, {minimum:,} minimum ({how})"
     figures = [Figure("images for good quality", good, "images", ctx.family.data["source"])]
-    utility = curve(r, ctx.knowledge.curves["within_limit"])
     measured = ctx.measured()
     needs = {f: m.get("images_needed") for f, m in ((ctx.evidence.get("training") or {}).get("families") or {}).items()}
     if measured and measured.get("images_needed") and all(needs.values()):
-        user_data = str((ctx.evidence.get("training") or {}).get("where", "")).startswith("folder")
+        user_data = bool(((ctx.evidence.get("training") or {}).get("scale") or {}).get("own_data")) or str(
+            (ctx.evidence.get("training") or {}).get("where", "")).startswith("folder")
         need = measured["images_needed"]
-        if user_data:  # measured on the user's own images: compare with what they have
-            m_utility = curve(_ratio(need, max(available, 1)), ctx.knowledge.curves["within_limit"])
+        if user_data:  # measured on the user's own images: compare with what the plan uses
+            m_utility = curve(_ratio(need, max(used, 1)), ctx.knowledge.curves["within_limit"])
             text += f"; measured on your images: ~{need:,.0f} needed for the probe's target quality"
         else:  # on the built-in data only the families' ratio carries over
             ratio = need / min(needs.values())
@@ -271,45 +339,54 @@ def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
             text += f"; measured: {ratio:.2g}× the images of the most data-efficient family for the probe's target quality"
         if measured.get("images_needed_confidence") == "low":
             text += " (extrapolated, low confidence)"
-        utility = _blend(ctx, utility, m_utility)
+        utility, moved = _blend(ctx, utility, m_utility)
+        text += moved
         figures.append(_measured_figure(ctx, "training", "images needed for the probe's target FID", round(need), "images"))
-    shortfall = (minimum - available) / max(minimum, 1)
-    return Assessment(utility, text, tuple(figures), shortfall,
-                      f"{ctx.family.id}: {available:,} images < {minimum:,} minimum ({how})")
+    return Assessment(utility, text, tuple(figures), threshold - utility,
+                      f"{ctx.family.id}: {used:,} images give data utility {utility:.2f} < {threshold:g} "
+                      f"(~{minimum:,} minimum, {good:,} for good quality, {how})")
 
 
 def family_score(c: Criterion, ctx: Context) -> Assessment:
     name = c.utility["score"]
-    base = getattr(ctx.family, name)
-    utility, text = base, f"{name} score {base:.2f}"
+    variant, e = ctx.estimate.variant, ctx.estimate
+    base = variant.scores.get(name, getattr(ctx.family, name))
+    source = variant.scores_source if name in variant.scores else getattr(ctx.family, f"{name}_source")
+    utility, text = base, f"{name} score {base:.2f}" + (f" ({variant.name})" if name in variant.scores else "")
+    threshold = ctx.knowledge.gate_threshold
+    if name == "stability" and e.how == "as_is" and not e.in_house_distillation:
+        return Assessment(1.0, "nothing is trained: public weights served as they are",
+                          (Figure(name, 1.0, "score 0–1", source),), threshold - 1.0, "")
     if name == "stability":
         bonus = ctx.family.stability_by_gan_experience[ctx.answers["team_gan_experience"]]
         utility = min(1.0, base + bonus)
         if bonus:
             text += f" + {bonus:.2f} for the team's GAN experience ({ctx.answers['team_gan_experience']})"
-    figures = [Figure(name, round(utility, 3), "score 0–1", getattr(ctx.family, f"{name}_source"))]
+    figures = [Figure(name, round(utility, 3), "score 0–1", source)]
     measured = ctx.measured()
     if measured and name == "stability" and measured.get("divergence_rate") is not None:
         spread = measured.get("relative_spread_full_data") or 0.0
         m_utility = (1 - measured["divergence_rate"]) * (1 - min(1.0, spread))
         text += (f"; measured: {measured['divergence_rate']:.0%} of {measured['runs']} runs diverged, "
                  f"seed-to-seed FID spread {spread:.0%} -> {m_utility:.2f}")
-        utility = _blend(ctx, utility, m_utility)
+        utility, moved = _blend(ctx, utility, m_utility)
+        text += moved
         figures.append(_measured_figure(ctx, "training", "runs diverged", f"{measured['divergence_rate']:.0%} of {measured['runs']}"))
     elif measured and name == "diversity" and measured.get("classes"):
         covered = measured["classes_covered_mean"] / measured["classes"]
         m_utility = covered * math.exp(-measured["kl_mean"])
         text += (f"; measured: {measured['classes_covered_mean']:.1f} of {measured['classes']} classes covered, "
                  f"KL to the real histogram {measured['kl_mean']:.2f} -> {m_utility:.2f}")
-        utility = _blend(ctx, utility, m_utility)
+        utility, moved = _blend(ctx, utility, m_utility)
+        text += moved
         figures.append(_measured_figure(ctx, "training", "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
-    distilled = _measured_student(ctx, name)
+    distilled = _measured_student(ctx, name) if e.in_house_distillation else None
     if distilled:
         m_utility, m_text, figure = distilled
         text += f"; {m_text} -> {m_utility:.2f}"
-        utility = _blend(ctx, utility, m_utility)
+        utility, moved = _blend(ctx, utility, m_utility, "hybrid")
+        text += moved
         figures.append(figure)
-    threshold = ctx.knowledge.gate_threshold
     return Assessment(utility, text, tuple(figures), threshold - utility,
                       f"{ctx.family.id}: {name} {utility:.2f} < {threshold:g}")
 
@@ -336,9 +413,16 @@ def _measured_student(ctx: Context, name: str) -> tuple[float, str, Figure] | No
 
 
 def maintenance(c: Criterion, ctx: Context) -> Assessment:
+    """Off the shelf: a maintained public pipeline, nothing to train. Trained or fine-tuned: the
+    family's standard pipeline (a GAN's by the team's experience). Distilled in house: a custom
+    pipeline, by whether the team can own one."""
     spec = c.utility
-    figure = Figure("pipeline complexity", ctx.family.complexity, "", spec["source"])
-    if ctx.family.complexity == "standard":
+    e = ctx.estimate
+    complexity = "custom" if e.in_house_distillation else "standard"
+    figure = Figure("pipeline complexity", complexity, "", spec["source"])
+    if e.off_the_shelf:
+        return Assessment(spec["off_the_shelf"], "off the shelf: public weights on a maintained public pipeline", (figure,))
+    if not e.in_house_distillation:
         rule = spec["standard"].get(ctx.family.id)
         if rule is None:
             return Assessment(spec["standard"]["default"], "standard, maintained public pipeline", (figure,))
@@ -347,11 +431,7 @@ def maintenance(c: Criterion, ctx: Context) -> Assessment:
     can = ctx.answers["team_can_maintain_custom_pipeline"]
     key = "team_can_maintain" if can else "team_cannot_maintain"
     who = "the team can maintain it" if can else "the team cannot maintain it"
-    others = [f for f in ctx.standard_meets_all_limits if f != ctx.family.id]
-    if others:
-        return Assessment(spec["custom_unearned"][key],
-                          f"custom pipeline not earned: {' and '.join(others)} {'meet' if len(others) > 1 else 'meets'} every stated limit; {who}", (figure,))
-    return Assessment(spec["custom"][key], f"custom pipeline; no standard family meets every stated limit; {who}", (figure,))
+    return Assessment(spec["custom"][key], f"custom pipeline (distillation in house); {who}", (figure,))
 
 
 UTILITY_KINDS: dict[str, Callable[[Criterion, Context], Assessment]] = {

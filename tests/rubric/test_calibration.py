@@ -35,7 +35,7 @@ def test_every_row_names_known_parts_and_the_model_is_within_its_interval_of_mos
 @pytest.mark.parametrize("conditioning", [["text"], ["class"], ["none"]])
 def test_intervals_contain_the_point(defaults, hardware, conditioning):
     answers = validate({**defaults, "serving_hardware": hardware, "conditioning": conditioning})
-    for e in estimates.estimate_all(answers, KB).values():
+    for e in engine.decide(answers, KB).estimates.values():
         for point, (low, high) in ((e.latency_ms_per_sample, e.latency_interval_ms),
                                    (e.usd_per_1k_samples, e.usd_per_1k_interval),
                                    (e.monthly_usd, e.monthly_usd_interval),
@@ -46,7 +46,7 @@ def test_intervals_contain_the_point(defaults, hardware, conditioning):
 
 
 def test_a_stack_changes_latency_in_the_published_direction(defaults):
-    latency = {stack: estimates.estimate_all(validate({**defaults, "serving_stack": stack}), KB)
+    latency = {stack: engine.decide(validate({**defaults, "serving_stack": stack}), KB).estimates
                ["diffusion"].latency_ms_per_sample for stack in latency_model.STACKS}
     assert latency["tensorrt"] < latency["compiled"] < latency["eager"]
 

@@ -54,7 +54,7 @@ def test_flops_scaling_reproduces_the_computed_vae_decoder_at_1024():
 def test_latency_estimate_by_hand(defaults):
     # GAN at 256² on a T4, class-conditional: StyleGAN2-ADA, one evaluation, eager fp16.
     answers = validate({**defaults, "serving_hardware": "t4", "resolution": 256, "conditioning": ["class"]})
-    est = estimates.estimate_all(answers, KB)["gan"]
+    est = engine.decide(answers, KB).estimates["gan"]
     assert est.variant.id == "stylegan2_ada" and est.nfe == 1 and not est.cfg
     cal = latency_model.load_calibration()
     arch = KB.architectures["stylegan2_generator"]
@@ -74,8 +74,8 @@ def test_latency_estimate_by_hand(defaults):
 
 
 def test_cfg_doubles_denoiser_flops(defaults):
-    text = estimates.estimate_all(validate({**defaults, "conditioning": ["text"]}), KB)["diffusion"]
-    plain = estimates.estimate_all(validate({**defaults, "conditioning": ["none"]}), KB)
+    text = engine.decide(validate({**defaults, "conditioning": ["text"]}), KB).estimates["diffusion"]
+    plain = engine.decide(validate({**defaults, "conditioning": ["none"]}), KB).estimates
     assert text.cfg
     sd15 = KB.architectures["sd15_unet"]
     vae = KB.architectures["sd_vae_decoder"]
@@ -151,7 +151,7 @@ def test_measured_profile_replaces_the_catalog_assumption(defaults):
     answers = validate({**defaults, "serving_hardware": "h100"})
     measured = {"device_name": "NVIDIA H100 80GB HBM3", "device_kind": "cuda",
                 "fixed_overhead_ms_per_forward": 2.0, "effective_flop_per_s": 200e12, "relative_band": 0.1}
-    est = estimates.estimate_all(answers, KB, measured)["gan"]
+    est = engine.decide(answers, KB, {"device_profile": measured}).estimates["gan"]
     assert est.basis == "measured" and "measured on NVIDIA H100" in " ".join(est.assumptions)
     lo, hi = est.latency_interval_ms
     assert lo == pytest.approx(est.latency_ms_per_sample / 1.1) and hi == pytest.approx(est.latency_ms_per_sample * 1.1)
