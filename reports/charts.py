@@ -33,35 +33,40 @@ def _family_scale(families) -> dict:
 
 
 def contribution_rows(result: dict) -> list[dict]:
-    """weight × utility / Σ weights for every (candidate, criterion): the bars sum to the score."""
-    total = sum(result["weights"].values()) or 1.0
+    """For every (candidate, criterion) the score points the criterion takes off: weight ×
+    (1 − utility) / Σ base weights. A candidate's bars add up to 1 − its score, the engine's
+    score = 1 − Σ w (1 − u) / Σ base weights (the rounded contract's own score decides the scale,
+    so the bars always meet it)."""
     rows = []
     for rank, row in enumerate(result["ranking"], 1):
-        label = f"{rank}. {row['architecture']}" + (" (eliminated)" if row["eliminated"] else "")
+        status = row.get("status") or ("eliminated" if row["eliminated"] else "ok")
+        label = f"{rank}. {row['architecture']}" + ("" if status in ("ok", "at risk", "over limit") else f" ({status})")
+        shortfall = sum(r["weight"] * (1.0 - r["utility"]) for r in row["reasons"])
+        scale = (1.0 - row["score"]) / shortfall if shortfall > 0 else 0.0
         for reason in row["reasons"]:
             rows.append({"candidate": label, "criterion": reason["name"],
-                         "contribution": round(reason["weight"] * reason["utility"] / total, 4),
+                         "points_lost": round(reason["weight"] * (1.0 - reason["utility"]) * scale, 4),
                          "weight": reason["weight"], "utility": reason["utility"],
                          "score": row["score"]})
     return rows
 
 
 def contributions(result: dict) -> dict:
-    """Stacked bars: each criterion's contribution to each candidate's score."""
+    """Stacked bars: the points each criterion takes off each candidate's score (shorter is better)."""
     data = contribution_rows(result)
     order = list(dict.fromkeys(r["candidate"] for r in data))
-    return _spec("Each criterion's contribution to the score (weight × utility / Σ weights)", data,
+    return _spec("Score points lost to each criterion (score = 1 − the bar)", data,
                  height={"step": 40}, mark={"type": "bar"},
                  encoding={
                      "y": {"field": "candidate", "type": "nominal", "sort": order, "title": None,
                            "axis": {"labelLimit": 200}},
-                     "x": {"field": "contribution", "type": "quantitative", "aggregate": "sum",
-                           "title": "score (sum of contributions)"},
+                     "x": {"field": "points_lost", "type": "quantitative", "aggregate": "sum",
+                           "title": "1 − score (sum of the points lost)"},
                      "color": {"field": "criterion", "type": "nominal",
                                "scale": {"scheme": "tableau10"},
                                "legend": {"orient": "bottom", "columns": 3, "labelLimit": 260}},
                      "tooltip": [{"field": "candidate"}, {"field": "criterion"},
-                                 {"field": "contribution", "format": ".3f"}, {"field": "weight"},
+                                 {"field": "points_lost", "format": ".3f"}, {"field": "weight"},
                                  {"field": "utility", "format": ".3f"}],
                  })
 
@@ -85,7 +90,7 @@ def flip_changes(result: dict) -> dict | None:
 
 
 def decision_charts(result: dict) -> list[tuple[str, str, dict]]:
-    charts = [("chart_contributions", "Criterion contributions", contributions(result))]
+    charts = [("chart_contributions", "Score points lost to each criterion", contributions(result))]
     flips = flip_changes(result)
     if flips is not None:
         charts.append(("chart_flips", "Weight changes that flip the decision", flips))

@@ -15,7 +15,8 @@ import yaml
 from reports import charts
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
-from reports.text import evidence_lines, ms
+from reports.text import (evidence_lines, lead_sentence, ms, plan_of, plan_words,
+                          status_cell, status_reason, why_heading)
 from reports.whatif import what_would_change
 
 
@@ -78,9 +79,14 @@ def fmt(value, digits: int = 3) -> str:
 
 def summary(result: dict) -> list:
     top = result["ranking"][0]
-    blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({top['variant_name']}), "
+    blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({plan_of(result, top['architecture'])}), "
                         f"score {top['score']:.3f}. Binding constraint: {result['binding_constraint']}."
                         + ("" if result["feasible"] else " No candidate meets it: this is the closest."))]
+    runner_up = result.get("runner_up")
+    if runner_up:
+        second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
+        blocks.append(Paragraph(f"Runner-up: {runner_up} ({plan_of(result, runner_up)}), score "
+                                f"{second['score']:.3f}, {status_cell(second)}."))
     if result["notes"]:
         blocks.append(Bullets(tuple(f"Note: {n}" for n in result["notes"])))
     blocks += [Paragraph("What the decision rests on:"), Bullets(tuple(evidence_lines(result)))]
@@ -89,7 +95,7 @@ def summary(result: dict) -> list:
 
 # The verdict first (status, odds), the long variant name last: a narrow screen shows what decides.
 RANKING_HEADER = ("#", "candidate", "score", "status", "p(limits)", "latency/sample (90%)", "USD/1k (90%)",
-                  "USD/month (90%)", "train GPU-h (90%)", "weeks", "variant")
+                  "USD/month (90%)", "train GPU-h (90%)", "weeks", "variant", "plan")
 
 
 def _spread(point: str, interval, cell) -> str:
@@ -109,35 +115,90 @@ def ranking_rows(result: dict) -> list[tuple[str, ...]]:
         e = result["estimates"][row["architecture"]]
         usd = lambda v: f"{v:.3g}"  # noqa: E731
         whole = lambda v: f"{v:,.0f}"  # noqa: E731
-        status = ("eliminated" if row["eliminated"] else
-                  f"at risk ({e['p_meets_limits']:.0%})" if row.get("at_risk") else "ok")
-        rows.append((str(i), row["architecture"], f"{row['score']:.3f}", status, f"{e['p_meets_limits']:.0%}",
+        rows.append((str(i), row["architecture"], f"{row['score']:.3f}", status_cell(row),
+                     f"{e['p_meets_limits']:.0%}",
                      _spread(ms(e["latency_ms_per_sample"]), e.get("latency_interval_ms"), ms),
                      _spread(usd(e["usd_per_1k_samples"]), e.get("usd_per_1k_interval"), usd),
                      _spread(whole(e["monthly_usd"]), e.get("monthly_usd_interval"), whole),
                      _spread(whole(e["training_gpu_hours"]), e.get("training_gpu_hours_interval"), whole),
-                     f"{e['weeks_to_production']:.1f}", row["variant_name"]))
+                     f"{e['weeks_to_production']:.1f}", row["variant_name"],
+                     plan_words(e, (result.get("answers") or {}).get("dataset_images"))))
     return rows
 
 
+def plan_lines(result: dict) -> list[str]:
+    """Each candidate's plan in words, with the full licence of the public weights it uses."""
+    lines = []
+    for row in result["ranking"]:
+        family = row["architecture"]
+        line = f"{family}: {plan_of(result, family, full_licence=True)}"
+        considered = len((result.get("alternatives") or {}).get(family, []))
+        if considered > 1:
+            line += f"; the best of {considered} plans considered"
+        lines.append(line)
+    return lines
+
+
+ALTERNATIVES_HEADER = ("candidate", "variant", "plan", "score", "status")
+
+
+def alternatives_rows(result: dict, per_family: int = 3) -> list[tuple[str, ...]]:
+    """The best few plans considered for each family (the first is the one ranked), best first."""
+    images = (result.get("answers") or {}).get("dataset_images")
+    rows = []
+    for row in result["ranking"]:
+        family = row["architecture"]
+        for plan in (result.get("alternatives") or {}).get(family, [])[:per_family]:
+            rows.append((family, plan["variant_name"], plan_words(plan, images), f"{plan['score']:.3f}",
+                         _without_family(plan["status"], family)))
+    return rows
+
+
+def _without_family(text: str, family: str) -> str:
+    return text.split(": ", 1)[1] if text.startswith(family) and ": " in text else text
+
+
+# The report splits the one ranking table in two, so a portrait page keeps each column readable:
+# the verdict and the plan, then the estimates with their intervals.
+RANKING_VERDICT = ("#", "candidate", "score", "status", "p(limits)", "variant", "plan")
+RANKING_ESTIMATES = ("#", "candidate", "latency/sample (90%)", "USD/1k (90%)", "USD/month (90%)",
+                     "train GPU-h (90%)", "weeks")
+
+
+def _columns(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> Table:
+    index = [RANKING_HEADER.index(h) for h in header]
+    return Table(header, tuple(tuple(row[i] for i in index) for row in rows))
+
+
 def ranking(result: dict) -> list:
-    blocks = [Heading("Ranking"), Table(RANKING_HEADER, tuple(ranking_rows(result))),
+    rows = ranking_rows(result)
+    blocks = [Heading("Ranking"), _columns(rows, RANKING_VERDICT), _columns(rows, RANKING_ESTIMATES),
               Paragraph("Intervals are 90%: the latency model's leave-one-out spread on published "
                         "measurements (or the probe's), and for training the published budget's own. "
                         "p(limits) is the probability of meeting every limit you stated.")]
-    out = [f"{r['architecture']}: {r['elimination_reason']}" for r in result["ranking"] if r["eliminated"]]
-    blocks.append(Paragraph("Eliminated by the binding constraint:") if out else
-                  Paragraph("No candidate is eliminated by the binding constraint."))
+    out = [f"{r['architecture']}: {status_cell(r)}" for r in result["ranking"] if status_reason(r)]
+    blocks.append(Paragraph("Status (ok, at risk, over limit, eliminated by the binding constraint, or "
+                            "infeasible) and why:") if out else
+                  Paragraph("Every candidate is ok: none is eliminated, at risk or over a limit."))
     if out:
         blocks.append(Bullets(tuple(out)))
+    blocks += [Heading("Plans: how each candidate's weights are obtained", 3),
+               Paragraph("A candidate is its family's best plan: a variant, and public weights used off "
+                         "the shelf, fine-tuned on some of your images, or trained from scratch (a "
+                         "distilled variant is then distilled in house)."),
+               Bullets(tuple(plan_lines(result)))]
+    alternatives = alternatives_rows(result)
+    if alternatives:
+        blocks += [Paragraph("The best plans considered for each family:"),
+                   Table(ALTERNATIVES_HEADER, tuple(alternatives))]
     blocks += [Chart(k, t, s) for k, t, s in charts.decision_charts(result)[:1]]
     return blocks
 
 
 def reasons(result: dict) -> list:
-    blocks = [Heading(f"Why {result['recommendation']}: the criteria that separate it from the runner-up")]
+    blocks = [Heading(why_heading(result)), Paragraph(lead_sentence(result))]
     for i, reason in enumerate(result["top_reasons"], 1):
-        blocks.append(Paragraph(f"{i}. {reason['name']} ({reason['contribution']:+.3f}): {reason['text']}"))
+        blocks.append(Paragraph(f"{i}. {reason['name']} ({reason['contribution']:+.3f} points): {reason['text']}"))
         if reason["figures"]:
             blocks.append(Table(("figure", "value", "unit", "source"),
                                 tuple((f["name"], fmt(f["value"], 4), f["unit"] or "", f["source"])
@@ -165,7 +226,8 @@ def assumptions(result: dict) -> list:
     for family, e in result["estimates"].items():
         interval = e.get("latency_interval_ms")
         extra = f", interval {ms(interval[0])} to {ms(interval[1])}" if interval else ""
-        blocks.append(Paragraph(f"{family} ({e['variant']}, {e['nfe']} NFE, basis: {e['basis']}{extra}):"))
+        blocks.append(Paragraph(f"{family} ({e.get('variant_name') or e['variant']}, {e['nfe']} NFE, "
+                                f"basis: {e['basis']}{extra}):"))
         blocks.append(Bullets(tuple(e["assumptions"])))
     return blocks
 

@@ -37,6 +37,103 @@ EVIDENCE_USE = (
 )
 
 
+def licence_name(licence: str | None) -> str:
+    """A licence's name without its gloss: 'Stability AI Community License (commercial use free
+    below …)' -> 'Stability AI Community License'."""
+    if not licence:
+        return ""
+    return licence.split(" (", 1)[0].split(";", 1)[0].strip()
+
+
+def plan_words(estimate: dict[str, Any], dataset_images: int | None = None, full_licence: bool = False) -> str:
+    """How a plan obtains its weights, in words: 'off the shelf, Stability AI Community License',
+    'fine-tuned on 3,000 of 20,000 images, CreativeML OpenRAIL-M', 'trained from scratch on
+    20,000 images, distilled in house'. `estimate` is a contract estimate (or an alternative)."""
+    how = estimate.get("plan")
+    images = estimate.get("images_used") or 0
+    distilled = estimate.get("in_house_distillation", False)
+    if how == "as_is":
+        words = "distilled in house from public weights" if distilled else "off the shelf"
+    elif how == "fine_tune":
+        if dataset_images is not None and images >= dataset_images:
+            words = f"fine-tuned on all {images:,} of your images"
+        elif dataset_images is not None:
+            words = f"fine-tuned on {images:,} of {dataset_images:,} images"
+        else:
+            words = f"fine-tuned on {images:,} images"
+    elif how == "from_scratch":
+        words = f"trained from scratch on {images:,} images" if images else "trained from scratch"
+    else:
+        return ""
+    if distilled and how != "as_is":
+        words += ", then distilled in house"
+    licence = estimate.get("licence")
+    if licence:
+        words += f", {licence if full_licence else licence_name(licence)}"
+    return words
+
+
+def plan_of(result: dict[str, Any], family: str, full_licence: bool = False) -> str:
+    """'SD-Turbo (…), 1 step — off the shelf, Stability AI Community License': the family's plan."""
+    row = next(r for r in result["ranking"] if r["architecture"] == family)
+    words = plan_words(result["estimates"][family], (result.get("answers") or {}).get("dataset_images"),
+                       full_licence)
+    return f"{row['variant_name']} — {words}" if words else row["variant_name"]
+
+
+def _status_of(row: dict[str, Any]) -> str:
+    if row.get("status"):
+        return row["status"]
+    return "eliminated" if row.get("eliminated") else "at risk" if row.get("at_risk") else "ok"
+
+
+def _without_subject(text: str, family: str) -> str:
+    """'diffusion, Latent diffusion …: 15,184 USD/month > …' -> '15,184 USD/month > …': the row
+    already names the family and its variant."""
+    if text.startswith(family) and ": " in text:
+        return text.split(": ", 1)[1]
+    return text
+
+
+def status_reason(row: dict[str, Any]) -> str:
+    """Why a candidate has its status (empty when ok): the limit it breaks, its odds, why it
+    cannot be done; any training limit it is over comes after."""
+    status, family = _status_of(row), row["architecture"]
+    main = {"infeasible": row.get("infeasible_reason") or row.get("elimination_reason"),
+            "eliminated": row.get("elimination_reason"),
+            "at risk": row.get("at_risk")}.get(status)
+    parts = [main] if main else []
+    parts += [w for w in row.get("warnings") or [] if w != main]
+    return "; ".join(_without_subject(p, family) for p in parts)
+
+
+def status_cell(row: dict[str, Any]) -> str:
+    """'ok', or the status with its reason: 'eliminated: 1.25 s predicted > 30 ms latency limit …'."""
+    reason = status_reason(row)
+    return f"{_status_of(row)}: {reason}" if reason else _status_of(row)
+
+
+def why_heading(result: dict[str, Any]) -> str:
+    """'Why diffusion over hybrid': the recommendation against the runner-up, by name."""
+    top, runner_up = result["recommendation"], result.get("runner_up")
+    return f"Why {top} over {runner_up}" if runner_up else f"Why {top}"
+
+
+def lead_sentence(result: dict[str, Any]) -> str:
+    """The scores of the two and what the contributions below are: each criterion's weight ×
+    utility gap / Σ base weights, in score points, which add up to the lead."""
+    top, runner_up = result["ranking"][0], result.get("runner_up")
+    if not runner_up:
+        return f"{top['architecture']} is the only candidate (score {top['score']:.3f})."
+    second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
+    lead = top["score"] - second["score"]
+    status = "" if _status_of(second) == "ok" else f" ({_status_of(second)})"
+    return (f"{top['architecture']} scores {top['score']:.3f}, {runner_up} {second['score']:.3f}{status}: "
+            f"{lead:+.3f} points. Each criterion below puts {top['architecture']} "
+            f"ahead of {runner_up} by its weight × the utility gap / Σ base weights, in score points; "
+            f"over every criterion they add up to the {lead:+.3f}.")
+
+
 def evidence_lines(result: dict[str, Any]) -> list[str]:
     """One line per kind of evidence: measured (and from which file) or published figures only,
     so a reader sees at once which parts of the decision rest on measurements."""
@@ -61,8 +158,11 @@ def evidence_lines(result: dict[str, Any]) -> list[str]:
 def render(result: dict[str, Any]) -> str:
     top = result["recommendation"]
     est = result["estimates"]
-    lines = [f"genarch recommends: {top.upper()} — {est[top] and result['ranking'][0]['variant_name']}",
-             f"binding constraint: {result['binding_constraint']}"]
+    runner_up = result.get("runner_up")
+    lines = [f"genarch recommends: {top.upper()} — {plan_of(result, top)}"]
+    if runner_up:
+        lines.append(f"runner-up: {runner_up} — {plan_of(result, runner_up)}")
+    lines.append(f"binding constraint: {result['binding_constraint']}")
     lines += [f"note: {note}" for note in result["notes"]]
     if any((result.get("evidence") or {}).get(k) for k in ("device_profile", *(e[0] for e in EVIDENCE_USE))):
         lines += [f"evidence: {line}" for line in evidence_lines(result)]
@@ -71,8 +171,7 @@ def render(result: dict[str, Any]) -> str:
     lines += ["", header, "-" * len(header)]
     for row in result["ranking"]:
         e = est[row["architecture"]]
-        status = (f"eliminated: {row['elimination_reason']}" if row["eliminated"]
-                  else f"at risk: {row['at_risk']}" if row.get("at_risk") else "ok")
+        status = status_cell(row)
         lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
                      f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
                      f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  "
@@ -84,9 +183,16 @@ def render(result: dict[str, Any]) -> str:
                                   e["training_gpu_hours_interval"])
         lines.append(f"  {row['architecture']:<10} latency {ms(lat[0])}–{ms(lat[1])}, USD/1k {usd[0]:.3g}–{usd[1]:.3g}, "
                      f"USD/month {month[0]:,.0f}–{month[1]:,.0f}, training {hours[0]:,.0f}–{hours[1]:,.0f} GPU-h")
-    lines += ["", f"why {top}: the criteria that most separate it from the runner-up"]
+    lines += ["", "plans (how each candidate's weights are obtained):"]
+    for row in result["ranking"]:
+        family = row["architecture"]
+        lines.append(f"  {family:<10} {plan_of(result, family, full_licence=True)}")
+        considered = len((result.get("alternatives") or {}).get(family, []))
+        if considered > 1:
+            lines.append(f"  {'':<10}   the best of {considered} plans considered")
+    lines += ["", f"{why_heading(result).lower()}: {lead_sentence(result)}"]
     for i, reason in enumerate(result["top_reasons"], 1):
-        lines.append(f"  {i}. {reason['name']}: {reason['text']} [{reason['contribution']:+.3f}]")
+        lines.append(f"  {i}. {reason['name']}: {reason['text']} [{reason['contribution']:+.3f} points]")
         lines += [f"       - {_figure(f)}" for f in reason["figures"]]
     r = result["robustness"]
     lines += ["", f"robustness: {top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} draws of the "

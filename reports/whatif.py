@@ -22,6 +22,10 @@ def eliminations(result: dict) -> list[str]:
     for row in result["ranking"]:
         if not row["eliminated"] or row is top:
             continue
+        if row.get("status") == "infeasible":
+            lines.append(f"{row['architecture']} is out because it cannot be carried out as asked: "
+                         f"{row.get('infeasible_reason') or row['elimination_reason']}.")
+            continue
         text = (f"{row['architecture']} is out because of the binding constraint "
                 f"({result['binding_constraint']}): {row['elimination_reason']}.")
         if alive_best is not None:

@@ -6,12 +6,24 @@ Schema (schema_version 1); every key below is always present:
   feasible              false when every family violates the binding constraint (the
                         recommendation is then the one that comes closest; see notes)
   binding_constraint    the answer's binding_constraint
-  ranking               list, best first, of {architecture, variant, variant_name, score,
-                        eliminated, elimination_reason, at_risk, p_meets_limits, reasons}; reasons lists every criterion:
-                        {criterion, name, weight, utility, text, figures: [{name, value, unit, source}]}
-  top_reasons           the criteria that most separate the recommendation from the runner-up:
+  ranking               list, best first, of {architecture, variant, variant_name, plan,
+                        licence, off_the_shelf, score (the family's best plan on the weighted
+                        criteria, whatever the gates say), plan_score (the plan shown: the best
+                        that survives; survivors are ranked by it), status ("ok" | "at risk" | "over limit" |
+                        "eliminated" | "infeasible"), eliminated, elimination_reason,
+                        infeasible_reason, warnings, at_risk, p_meets_limits, reasons}; reasons
+                        lists every criterion: {criterion, name, weight, utility, text,
+                        figures: [{name, value, unit, source}]}
+  runner_up             the second family in the ranking (null with one family)
+  top_reasons           the criteria that most separate the recommendation from the runner-up,
+                        in score points (weight × utility gap / Σ base weights), largest first:
                         {criterion, name, text, contribution, figures}
-  estimates             {architecture: {variant, nfe, cfg, latency_ms_per_sample,
+  alternatives          {architecture: [{variant, plan, images_used, score, status words}]}: every
+                        plan considered for the family, best first
+  estimates             {architecture: {variant, variant_name (as served: steps, guidance,
+                        ControlNet), plan ("as_is" | "fine_tune" | "from_scratch"), licence (of
+                        the public weights used, or null), off_the_shelf (bool),
+                        in_house_distillation (bool), images_used, nfe, cfg, latency_ms_per_sample,
                         latency_interval_ms, usd_per_1k_samples, usd_per_1k_interval,
                         monthly_usd, monthly_usd_interval, training_gpu_hours,
                         training_gpu_hours_interval, weeks_to_production, weeks_interval
@@ -58,6 +70,13 @@ def _interval(pair, digits: int) -> list[float] | None:
             math.ceil(high / step) * step]
 
 
+def separating_reasons(decision: Decision, limit: int = 3) -> list:
+    """The criteria that put the recommendation ahead of the runner-up (positive contributions),
+    largest first; the single largest when none does (the top family is ahead on none)."""
+    ahead = [r for r in decision.reasons if r.contribution > 0][:limit]
+    return ahead or decision.reasons[:1]
+
+
 def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = None) -> dict[str, Any]:
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
@@ -67,10 +86,17 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
         ranking.append({
             "architecture": family,
             "variant": estimate.variant.id,
-            "variant_name": estimate.variant.name,
+            "variant_name": estimate.label,
+            "plan": estimate.how,
+            "licence": estimate.licence,
+            "off_the_shelf": estimate.off_the_shelf,
             "score": round(decision.scores[family], 4),
+            "plan_score": round(decision.plan_scores.get(family, decision.scores[family]), 4),
+            "status": decision.status(family),
             "eliminated": family in decision.eliminated,
             "elimination_reason": decision.eliminated.get(family),
+            "infeasible_reason": decision.infeasible.get(family),
+            "warnings": list(decision.warnings.get(family, [])),
             "at_risk": decision.at_risk.get(family),
             "p_meets_limits": round(decision.estimates[family].p_meets_limits, 4),
             "reasons": [
@@ -83,6 +109,12 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
     for family, e in decision.estimates.items():
         estimates[family] = {
             "variant": e.variant.id,
+            "variant_name": e.label,
+            "plan": e.how,
+            "licence": e.licence,
+            "off_the_shelf": e.off_the_shelf,
+            "in_house_distillation": e.in_house_distillation,
+            "images_used": e.images_used,
             "nfe": e.nfe,
             "cfg": e.cfg,
             "latency_ms_per_sample": round(e.latency_ms_per_sample, 3),
@@ -109,11 +141,20 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
         "feasible": decision.feasible,
         "binding_constraint": decision.binding_constraint,
         "ranking": ranking,
+        "runner_up": decision.runner_up,
         "top_reasons": [
             {"criterion": reason.criterion, "name": criteria[reason.criterion].name, "text": reason.text,
              "contribution": round(reason.contribution, 4), "figures": _figures(reason.figures)}
-            for reason in decision.reasons[:3]
+            for reason in separating_reasons(decision)
         ],
+        "alternatives": {
+            family: [{"variant": r.estimate.variant.id, "variant_name": r.estimate.label, "plan": r.estimate.how,
+                      "licence": r.estimate.licence, "images_used": r.estimate.images_used,
+                      "score": round(r.score, 4),
+                      "status": r.infeasible or r.eliminated or r.at_risk or "ok"}
+                     for r in results]
+            for family, results in decision.alternatives.items()
+        },
         "estimates": estimates,
         "weights": {k: round(v, 4) for k, v in decision.weights.items()},
         "robustness": {

@@ -43,8 +43,8 @@ class Decision:
     feasible: bool  # False when no family survives the binding constraint and feasibility
     binding_constraint: str
     weights: dict[str, float]
-    scores: dict[str, float]
-    ranking: list[str]
+    scores: dict[str, float]  # each family's best plan, whatever the gates say (monotone in the needs)
+    ranking: list[str]  # survivors by the score of their plan shown, then the rest
     eliminated: dict[str, str]  # family -> reason (binding constraint, or infeasible)
     assessments: dict[str, dict[str, Assessment]]
     estimates: dict[str, Estimate]  # each family's chosen plan
@@ -57,6 +57,8 @@ class Decision:
     infeasible: dict[str, str] = field(default_factory=dict)  # family -> why it cannot be done
     warnings: dict[str, list[str]] = field(default_factory=dict)  # family -> over budget / deadline
     alternatives: dict[str, list["PlanResult"]] = field(default_factory=dict)  # every plan, best first
+    # The score of the plan shown (the best that survives); `scores` holds each family's best plan's.
+    plan_scores: dict[str, float] = field(default_factory=dict)
 
     def status(self, family: str) -> str:
         """ok | at risk | over budget | infeasible | eliminated, for the ranking's status column."""
@@ -242,6 +244,11 @@ def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
         result.infeasible = result.infeasible or (
             f"{estimate.family}: {estimate.weeks_to_production:,.0f} weeks to production on "
             f"{estimate.training_gpus:,g} GPUs, beyond a {horizon:g}-week horizon")
+    conditioning = next((a for cid, a in row.items() if criteria[cid].utility["kind"] == "conditioning_support"), None)
+    unserved = [k for k in answers["conditioning"] if k != "none" and k not in estimate.variant.supports]
+    if conditioning is not None and unserved:
+        result.infeasible = result.infeasible or (
+            f"{estimate.family}: {estimate.variant.name} cannot serve {' or '.join(unserved)} conditioning")
     if needs_training and estimate.domain_fit is None and estimate.images_used == 0:
         result.infeasible = result.infeasible or (
             f"{estimate.family}: {estimate.label} must be trained on the team's images, and it has none")
@@ -294,6 +301,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
 
     chosen: dict[str, PlanResult] = {}
     alternatives: dict[str, list[PlanResult]] = {}
+    best_scores: dict[str, float] = {}
     for family_id in knowledge.families:
         plans, unavailable = _plans_for(family_id, answers, knowledge, evidence, plan_estimates)
         results = []
@@ -305,14 +313,19 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
             if unavailable:
                 result.infeasible = unavailable
             results.append(result)
-        # The best plan that survives; the best one outright when none does.
+        # The plan shown is the best that survives (the best outright when none does); the
+        # family's score is its best plan's, whatever the gates say, so that the score moves only
+        # with the answers' needs and limits (monotone, smooth in the images) while the gates
+        # decide which families stand.
         results.sort(key=lambda r: (r.survives, r.infeasible is None, r.score), reverse=True)
         alternatives[family_id] = results
         chosen[family_id] = results[0]
+        best_scores[family_id] = max(r.score for r in results)
 
     estimates = {f: r.estimate for f, r in chosen.items()}
     assessments = {f: r.assessments for f, r in chosen.items()}
-    scores = {f: r.score for f, r in chosen.items()}
+    scores = best_scores
+    plan_scores = {f: r.score for f, r in chosen.items()}
     infeasible = {f: r.infeasible for f, r in chosen.items() if r.infeasible}
     eliminated = {f: r.eliminated for f, r in chosen.items() if r.eliminated and f not in infeasible}
     out = {**eliminated, **infeasible}
@@ -320,13 +333,19 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     warnings = {f: r.warnings for f, r in chosen.items() if r.warnings}
 
     alive = [f for f in knowledge.families if f not in out]
-    ranking = sorted(alive, key=lambda f: -scores[f]) + sorted(
+    ranking = sorted(alive, key=lambda f: -plan_scores[f]) + sorted(
         out, key=lambda f: (f in infeasible, chosen[f].severity, -scores[f]))
     binding = answers["binding_constraint"]
     notes = list(evidence.get("notes", []))
     notes += [f"at risk: {text}" for text in at_risk.values()]
     notes += [f"over a limit: {text}" for texts in warnings.values() for text in texts]
     notes += [f"infeasible: {text}" for text in infeasible.values()]
+    for family, results in alternatives.items():
+        best = max(results, key=lambda r: r.score)
+        if best is not chosen[family] and best.score > chosen[family].score + 1e-9:
+            notes.append(f"{family}: its best-scoring plan ({best.estimate.label}, {best.estimate.how.replace('_', ' ')}, "
+                         f"score {best.score:.2f}) cannot be used: {best.infeasible or best.eliminated}; "
+                         f"ranked on {chosen[family].estimate.label} ({chosen[family].score:.2f})")
     skipped = skipped_for_licence(knowledge, answers)
     if skipped:
         notes.append("not used, their licences forbid commercial use: " + "; ".join(skipped))
@@ -350,7 +369,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
         uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding))
     return Decision(top, feasible, binding, weights, scores, ranking, out, assessments,
                     estimates, reasons, robust, notes, evidence, at_risk, runner_up, infeasible,
-                    warnings, alternatives)
+                    warnings, alternatives, plan_scores)
 
 
 def _limit_words(criterion: Criterion, limit: float) -> str:

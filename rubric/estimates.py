@@ -88,6 +88,7 @@ class Estimate:
     images_used: int = 0
     training_fixed_hours: float = 0.0
     training_hours_per_image: float = 0.0
+    training_hours_cap: float = math.inf  # a fine-tune never costs more than training from scratch
     training_sources: tuple[str, ...] = ()
     restarts: float = 1.0
     carried: bool = False
@@ -103,7 +104,7 @@ class Estimate:
     def at_images(self, images: int) -> "Estimate":
         """This plan using `images` of the team's images: a fine-tune's GPU-hours, the weeks they
         take and their intervals follow."""
-        hours = self.training_fixed_hours + self.training_hours_per_image * images
+        hours = min(self.training_fixed_hours + self.training_hours_per_image * images, self.training_hours_cap)
         half = self.training_log_sigma * lm.Z_90
         low, high = lm.interval(hours, half)
         week_hours = self.training_gpus * HOURS_PER_WEEK
@@ -151,8 +152,10 @@ class Estimate:
         base, offset, divisor, floor = self.lognormal_form(quantity)
         allowed = (limit - offset) * divisor  # what base × X may reach
         if quantity == "monthly_usd" and self.monthly_step_usd > 0 and math.isfinite(limit):
-            # Whole devices: the budget buys floor(limit / device-month) of them.
-            allowed = math.floor(limit / self.monthly_step_usd + 1e-9) * self.monthly_step_usd
+            # Whole devices: the budget buys floor(limit / device-month) of them (any number when
+            # a device-month costs next to nothing).
+            devices = limit / self.monthly_step_usd
+            allowed = math.floor(devices + 1e-9) * self.monthly_step_usd if math.isfinite(devices) else limit
         sigma = self.log_sigma(quantity)
         if not math.isfinite(limit):
             return math.inf if limit > 0 else -math.inf
@@ -377,9 +380,9 @@ def training_rate(arch: Architecture, resolution: int, device: Device, knowledge
 
 def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: str,
                    hybrid: dict | None = None, dm: DeviceModel | None = None
-                   ) -> tuple[float, float, list[str], bool]:
+                   ) -> tuple[float, float, list[str], bool, float]:
     """(fixed GPU-hours, GPU-hours per image used, the sources, whether a budget was carried from
-    another device) on `target_gpu` at the asked resolution. A published budget moves between
+    another device, the most the plan can cost: a fine-tune no more than training from scratch) on `target_gpu` at the asked resolution. A published budget moves between
     devices by their training rates for the network trained (the calibrated model at the training
     batch, or the probe's measured rate on the serving device) and with the pixel count. A
     fine-tune costs its recipe's GPU-hours per image, times the images used; public weights used as
@@ -389,6 +392,7 @@ def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: 
     devices = knowledge.devices
     target = devices[target_gpu]
     carried = []
+    cap = math.inf
 
     def scaled(hours: float, cost, denoiser: str) -> float:
         arch = knowledge.architectures[denoiser]
@@ -409,6 +413,9 @@ def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: 
         cost = source.training["fine_tune"]
         per_image = scaled(cost.gpu_hours_per_1k_images / 1000.0, cost, source.denoiser)
         sources = [cost.source]
+        scratch = source.training.get("from_scratch")
+        if scratch is not None:  # past this many images a fine-tune is a training from scratch
+            cap = scaled(scratch.gpu_hours, scratch, source.denoiser)
     else:
         cost = source.training["from_scratch"]
         fixed = scaled(cost.gpu_hours, cost, source.denoiser)
@@ -433,7 +440,7 @@ def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: 
                                f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
             fixed += reference * fraction
             sources.append(distill.source)
-    return fixed, per_image, sources, bool(carried)
+    return fixed, per_image, sources, bool(carried), fixed + cap
 
 
 def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> tuple[int, str | None]:
@@ -503,7 +510,8 @@ def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: Devi
     minimum = hw["always_on_instances"]["value"]
     step = hours * price
     needed = usage / utilisation / step if step > 0 else 0.0
-    instances = max(minimum, math.ceil(needed - 1e-9))
+    # A price of ~0 USD/h makes `needed` overflow: one device is then as good as any number.
+    instances = max(minimum, math.ceil(needed - 1e-9)) if math.isfinite(needed) else minimum
     note = (f"dedicated: {instances} device{'s' if instances != 1 else ''} billed all month "
             f"({step:,.0f} USD each; sized for peak traffic at {utilisation:.0%} mean use; at least "
             f"{minimum}), batch {batch}")
@@ -522,7 +530,7 @@ def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm
     target_gpu = answers["serving_hardware"]
     if dm.device.kind == "cpu":
         target_gpu = fa["training_hardware_when_serving_on_cpu"]["value"]
-    fixed, per_image, training_sources, carried = _training_cost(plan, answers, knowledge, target_gpu, hybrid, dm)
+    fixed, per_image, training_sources, carried, cap = _training_cost(plan, answers, knowledge, target_gpu, hybrid, dm)
     restarts = 1.0
     if family.id == "gan" and plan.how != "as_is":
         restarts = fa["restart_factor_by_gan_experience"]["value"][answers["team_gan_experience"]]
@@ -581,6 +589,7 @@ def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm
         licence=ck.licence if ck is not None and plan.how != "from_scratch" else None,
         off_the_shelf=plan.off_the_shelf, in_house_distillation=plan.in_house_distillation,
         training_fixed_hours=fixed * restarts, training_hours_per_image=per_image * restarts,
+        training_hours_cap=cap * restarts,
         training_sources=tuple(training_sources), restarts=restarts, carried=carried,
         monthly_step_usd=serving.step, monthly_utilisation=hw["dedicated_peak_utilisation"]["value"],
         domain_fit=ck.domain_fit if ck is not None and plan.how == "as_is" else None,
@@ -596,7 +605,8 @@ def _monthly_interval(serving: Serving, low: float, high: float, hw: dict) -> tu
     minimum = hw["always_on_instances"]["value"]
 
     def devices(usage: float) -> float:
-        return max(minimum, math.ceil(usage / utilisation / serving.step - 1e-9)) * serving.step
+        needed = usage / utilisation / serving.step
+        return (max(minimum, math.ceil(needed - 1e-9)) if math.isfinite(needed) else minimum) * serving.step
     return devices(low), devices(high)
 
 

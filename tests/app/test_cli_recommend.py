@@ -24,8 +24,12 @@ def test_json_contract(capsys):
     assert {r["criterion"] for r in first["reasons"]} == set(knowledge.load().criteria)
     diffusion = next(r for r in result["ranking"] if r["architecture"] == "diffusion")
     assert diffusion["eliminated"] and "latency limit" in diffusion["elimination_reason"]
+    assert result["runner_up"] == result["ranking"][1]["architecture"]
+    assert {r["status"] for r in result["ranking"]} <= {"ok", "at risk", "over limit", "eliminated", "infeasible"}
+    assert set(result["alternatives"]) == families
     for family, est in result["estimates"].items():
-        assert {"latency_ms_per_sample", "usd_per_1k_samples", "nfe", "assumptions"} <= set(est)
+        assert {"latency_ms_per_sample", "usd_per_1k_samples", "nfe", "assumptions", "plan", "licence",
+                "off_the_shelf"} <= set(est)
         assert est["assumptions"] and est["latency_ms_per_sample"] > 0
     assert result["estimates"]["diffusion"]["nfe"] == 25 and result["estimates"]["gan"]["nfe"] == 1
     assert 0 <= result["robustness"]["top_choice_share"] <= 1
@@ -39,8 +43,11 @@ def test_text_output_has_table_reasons_robustness(capsys):
     assert main(["recommend", str(EXAMPLES / "latency-bound.yaml")]) == 0
     out = capsys.readouterr().out
     assert out.startswith("genarch recommends: GAN")
-    assert "eliminated: diffusion" in out and "latency limit" in out
-    assert "why gan" in out and "source:" in out
+    assert "latency limit" in out
+    diffusion = next(line for line in out.splitlines() if line.startswith("diffusion "))
+    assert "eliminated: " in diffusion and "latency limit" in diffusion
+    assert "why gan over " in out and "source:" in out and " points]" in out
+    assert "runner-up: " in out and "plans (how each candidate's weights are obtained):" in out
     assert "robustness: gan stays on top" in out and "assumptions behind" in out
 
 

@@ -1,5 +1,6 @@
 """Page 2 in AppTest: ranking, eliminations, the contribution chart, robustness, what would change."""
 from app.analysis import analyse
+from reports.text import licence_name
 from rubric import answers as answers_mod
 
 from tests.conftest import EXAMPLES
@@ -21,7 +22,7 @@ def test_latency_bound_shows_the_ranking_eliminations_and_the_chart():
     eliminated = [e.value for e in at.error]
     assert any(e.startswith("**hybrid** eliminated:") and "latency limit" in e for e in eliminated)
     assert any(e.startswith("**diffusion** eliminated:") for e in eliminated)
-    (contrib,) = [s for t, s in vega_charts(at).items() if t.startswith("Each criterion's contribution")]
+    (contrib,) = [s for t, s in vega_charts(at).items() if t.startswith("Score points lost to each criterion")]
     candidates = {row["candidate"] for row in contrib["data"]["values"]}
     assert candidates == {"1. gan", "2. hybrid (eliminated)", "3. diffusion (eliminated)"}
     assert at.metric[0].value == "100%"
@@ -46,3 +47,24 @@ def test_figures_have_sources():
     expanders = at.expander
     assert len(expanders) >= 3  # the top reasons, then the assumptions
     assert any("source" in df.value.columns for df in at.dataframe)
+
+
+def test_plans_status_and_why_over_the_runner_up():
+    answers = answers_mod.load_file(EXAMPLES / "conditioning-bound.yaml")
+    result = analyse(answers)
+    at = _open(answers)
+    top, runner_up = result["recommendation"], result["runner_up"]
+    assert [h.value for h in at.subheader if h.value.startswith("Why ")] == [f"Why {top} over {runner_up}"]
+    ranking = next(df.value for df in at.dataframe if "plan" in df.value.columns and "p(limits)" in df.value.columns)
+    statuses = dict(zip(ranking["candidate"], ranking["status"]))
+    plans = dict(zip(ranking["candidate"], ranking["plan"]))
+    for row in result["ranking"]:
+        assert statuses[row["architecture"]].split(":")[0] == row["status"]
+        if row["licence"]:
+            assert licence_name(row["licence"]) in plans[row["architecture"]]
+    (plans_box,) = [e for e in at.expander if e.label.startswith("Plans")]
+    listed = plans_box.markdown[0].value.replace("\\", "")
+    for row in result["ranking"]:
+        assert row["architecture"] + ":" in listed and (row["licence"] or "") in listed
+    runner = next(w.value for w in at.markdown if w.value.startswith("Runner-up: "))
+    assert f"**{runner_up}**" in runner

@@ -9,23 +9,29 @@ from reports.probe_view import ProbeSet, inference_records, sample_grid_images, 
 from tests.reports.conftest import literal_contract, with_training
 
 
-def test_contributions_sum_to_each_score_literal():
-    rows = charts.contribution_rows(literal_contract())
-    by_candidate = {}
-    for r in rows:
-        by_candidate[r["candidate"]] = by_candidate.get(r["candidate"], 0) + r["contribution"]
-    # a: (3×1.0 + 1×0.2)/4 = 0.8;  b: (3×0.6 + 1×0.6)/4 = 0.6;  c: (0 + 1×1.0)/4 = 0.25
-    assert by_candidate == pytest.approx({"1. a": 0.8, "2. b": 0.6, "3. c (eliminated)": 0.25})
+def test_points_lost_literal():
+    rows = charts.contribution_rows(literal_contract(eliminated_score=0.25))
+    lost = {(r["candidate"], r["criterion"]): r["points_lost"] for r in rows}
+    # a: (3×0 + 1×0.8)/4 = 0.2 lost (score 0.8);  b: (3×0.4 + 1×0.4)/4 = 0.4 (0.6);  c: (3×1 + 0)/4 = 0.75 (0.25)
+    assert lost == pytest.approx({("1. a", "Speed"): 0.0, ("1. a", "Risk"): 0.2, ("2. b", "Speed"): 0.3,
+                                  ("2. b", "Risk"): 0.1, ("3. c (eliminated)", "Speed"): 0.75,
+                                  ("3. c (eliminated)", "Risk"): 0.0})
 
 
 @pytest.mark.parametrize("name", ["latency_bound", "flipping"])
-def test_contributions_sum_to_the_engine_scores(name, request):
+def test_points_lost_follow_the_engine_score(name, request):
+    """Each bar is weight × (1 − utility) / Σ base weights (the engine's fixed divisor, read from
+    the catalog here, not from the contract), and a candidate's bars add up to 1 − its score."""
+    from rubric.knowledge import load
+
     _, result = request.getfixturevalue(name)
+    scale = load().score_scale
     sums = {}
     for r in charts.contribution_rows(result):
+        assert r["points_lost"] == pytest.approx(r["weight"] * (1 - r["utility"]) / scale, abs=1e-3)
         family = r["candidate"].split(". ")[1].split(" ")[0]  # "2. hybrid (eliminated)" -> hybrid
-        sums[family] = sums.get(family, 0) + r["contribution"]
-    assert sums == pytest.approx({r["architecture"]: r["score"] for r in result["ranking"]}, abs=2e-3)
+        sums[family] = sums.get(family, 0) + r["points_lost"]
+    assert sums == pytest.approx({r["architecture"]: 1 - r["score"] for r in result["ranking"]}, abs=2e-3)
 
 
 def test_flip_chart_only_when_a_weight_flips():
