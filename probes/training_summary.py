@@ -46,7 +46,8 @@ def measured_scale(results: dict, section: dict) -> dict:
             return max([largest(v) for v in tree] or [0])
         return 0
     data = (section.get("data") or {}).get("name", "")
-    resolution = section.get("resolution") or (results.get("config") or {}).get("resolution")
+    resolution = (section.get("data") or {}).get("resolution") or section.get("resolution") or (
+        results.get("config") or {}).get("resolution")
     return {"resolution": resolution, "params": largest(section) or None,
             "own_data": str(data).startswith("folder")}
 

@@ -62,7 +62,8 @@ def _redrawn(cells: list[UncertainCell], u: np.ndarray, rng, draws: int, familie
         quantity = np.maximum(drawn, cell.floor)
         utility = None
         if cell.limit is not None:
-            ratio = quantity / cell.limit if cell.limit > 0 else np.where(quantity > 0, 2.0 ** LOG2_CAP, 0.0)
+            with np.errstate(over="ignore"):  # a limit of ~1e-308 gives inf, which the curve caps
+                ratio = quantity / cell.limit if cell.limit > 0 else np.where(quantity > 0, 2.0 ** LOG2_CAP, 0.0)
             if cell.gates:
                 alive[:, cell.family] &= quantity <= cell.limit
             utility = curve_array(ratio, cell.curve)

@@ -1,8 +1,14 @@
 """Controllability and hybrid measurements in the decision (issue 6): the conditioning criterion
 blends measured class accuracy and inpainting, and the hybrid's steps, distillation cost,
 fidelity and diversity come from the hybrid probe. Evidence is built from results sections by
-probes.control_summary (torch-free), as `genarch recommend --probe-results` does."""
+probes.control_summary (torch-free), as `genarch recommend --probe-results` does.
+
+A measurement weighs evidence_weight × relevance (criteria.yaml evidence_relevance): the tests
+recompute the relevance by hand from the evidence's `scale` (bundled data or the team's own, the
+probe's side and parameter count against the production plan's), never from the engine's helper."""
 from __future__ import annotations
+
+import math
 
 import pytest
 
@@ -13,14 +19,18 @@ from rubric.answers import validate
 KB = knowledge.load()
 W = KB.evidence_weight
 DATA = {"name": "digits (test)", "classes": 10}
+# The team's own images (`--data DIR`): probes/data.py names such data "folder DIR (n images)".
+OWN_DATA = {"name": "folder /data/team (test)", "classes": 10}
 ENV = {"device_name": "Test CPU"}
+PROBE_PARAMS = 177_553  # the conditioning probe's reference GAN on the digits (fixtures)
 
 
 def _quality(fid: float, recall: float = 0.5) -> dict:
     return {"fid": fid, "kid": 0.1, "precision": 0.5, "recall": recall}
 
 
-def conditioning_results(gan_acc: float, guided_accs: dict[float, float], ceiling: float = 0.9) -> dict:
+def conditioning_results(gan_acc: float, guided_accs: dict[float, float], ceiling: float = 0.9,
+                         data: dict = DATA, params: float | None = PROBE_PARAMS) -> dict:
     rows = [{"architecture": "gan", "guidance_scale": None, "conditional_accuracy": gan_acc,
              "latency_ms_per_sample": 1.0, "forwards_per_sample": 1, "quality": _quality(2.0),
              "per_class": [{"class": "0", "accuracy": gan_acc, "diversity_ratio": 1.0}]}]
@@ -28,34 +38,39 @@ def conditioning_results(gan_acc: float, guided_accs: dict[float, float], ceilin
               "latency_ms_per_sample": 10.0 * (2 if g not in (0.0, 1.0) else 1), "quality": _quality(3.0),
               "per_class": [{"class": "3", "accuracy": a, "diversity_ratio": 0.9}]}
              for g, a in guided_accs.items()]
+    models = {"gan": {"params": params}, "diffusion": {"params": params}} if params else {}
     return {"environment": ENV, "conditioning": {
-        "complete": True, "data": DATA, "rows": rows,
+        "complete": True, "data": data, "rows": rows, "models": models,
         "classifier": {"held_out_accuracy": ceiling, "chance_accuracy": 0.1}}}
 
 
 def steering_results(repaint: float, latent: float, floor: float = 0.4, truth: float = 0.9,
-                     labels: bool = True, **row_extra) -> dict:
+                     labels: bool = True, data: dict = DATA, params: float | None = PROBE_PARAMS,
+                     **row_extra) -> dict:
     def row(method, arch, agreement, mse):
         return {"method": method, "architecture": arch, "hole_mse": mse, "hole_psnr_db": 10.0,
                 "label_agreement": agreement if labels else None, "known_max_abs_error": 0.0,
                 "latency_ms_per_sample": 5.0, "forwards_per_sample": 10, **(row_extra if arch else {})}
+    models = {"gan": {"params": params}, "diffusion": {"params": params}} if params else {}
     return {"environment": ENV, "steering": {
-        "complete": True, "data": DATA, "mask": {"kind": "bottom_half"},
+        "complete": True, "data": data, "mask": {"kind": "bottom_half"}, "models": models,
         "label_agreement_of_truth": truth if labels else None,
         "rows": [row("mean_fill", None, floor, 0.2), row("repaint", "diffusion", repaint, 0.1),
                  row("latent_optimisation", "gan", latent, 0.3)]}}
 
 
 def hybrid_results(student_fids: dict[int, float], teacher_fid: float = 2.0, share: float = 1.0,
-                   student_recall: float = 0.4, teacher_recall: float = 0.5) -> dict:
+                   student_recall: float = 0.4, teacher_recall: float = 0.5,
+                   params: float | None = PROBE_PARAMS) -> dict:
     rows = [{"architecture": "diffusion", "role": "teacher", "nfe": 8, "latency_ms_per_sample": 8.0,
              "quality": _quality(teacher_fid, teacher_recall)},
             {"architecture": "gan", "role": "reference", "nfe": 1, "latency_ms_per_sample": 0.5,
              "quality": _quality(1.5)}]
     rows += [{"architecture": "hybrid", "role": "student", "nfe": n, "latency_ms_per_sample": float(n),
               "quality": _quality(fid, student_recall)} for n, fid in student_fids.items()]
+    teacher = {"train_s": 40.0, **({"params": params} if params else {})}
     return {"environment": ENV, "hybrid": {
-        "complete": True, "data": DATA, "device": "cpu", "rows": rows, "teacher": {"train_s": 40.0},
+        "complete": True, "data": DATA, "device": "cpu", "rows": rows, "teacher": teacher,
         "distillation": {"teacher_nfe": 8, "train_s": 40.0 * share, "share_of_teacher_train_s": share}}}
 
 
@@ -71,54 +86,137 @@ def support(decision: engine.Decision, family: str):
     return decision.assessments[family]["conditioning"]
 
 
+def cond_utility(supports: dict[str, float]) -> float:
+    """criteria.yaml conditioning_support by hand: half the weakest asked kind, half one minus the
+    shortfall summed over the asked kinds and divided by the five kinds there are."""
+    return 0.5 * min(supports.values()) + 0.5 * (1 - sum(1 - s for s in supports.values()) / 5)
+
+
+def published(estimate: estimates.Estimate, kind: str) -> float:
+    """The plan's variant's published support for a kind: its own figure, else its family's."""
+    variant = estimate.variant
+    assert kind in variant.supports, f"{variant.id} does not serve {kind}"
+    return variant.conditioning_support.get(kind, KB.families[estimate.family].conditioning_support[kind])
+
+
+def measured_weight(d: engine.Decision, section: str, estimate: estimates.Estimate, resolution: int) -> float:
+    """evidence_weight × relevance, by hand from the section's scale: × 0.5 for the bundled digits,
+    over 1 + (octaves of side) / 4 + (octaves of parameters) / 8 up to the production plan."""
+    spec, scale = KB.evidence_relevance, d.evidence[section]["scale"]
+    factor = 1.0 if scale["own_data"] else spec["bundled_data"]
+    octaves = 0.0
+    if scale.get("resolution"):
+        octaves += max(0.0, math.log2(resolution / scale["resolution"])) / spec["resolution_octaves_per_halving"]
+    if scale.get("params"):
+        production = KB.architectures[estimate.variant.denoiser].params
+        octaves += max(0.0, math.log2(production / scale["params"])) / spec["parameter_octaves_per_halving"]
+    return W * factor / (1 + octaves)
+
+
+def blended(d, section, family, resolution, prior, measured):
+    w = measured_weight(d, section, d.estimates[family], resolution)
+    return (1 - w) * prior + w * measured
+
+
 # --- conditioning: class accuracy ---------------------------------------------------------------
 
 def test_class_accuracy_near_chance_eliminates_the_gan_when_conditioning_binds():
     answers = {"conditioning": ["class"], "binding_constraint": "conditioning"}
     prior = engine.decide(validate(answers))
     assert "gan" not in prior.eliminated  # published class support 0.9
-    at_chance = decide(answers, conditioning=conditioning_results(0.1, {0.0: 0.1, 1.0: 0.6, 3.0: 0.9}))
-    gan_class = (1 - W) * 0.9 + W * 0.0
-    assert support(at_chance, "gan").utility == pytest.approx(gan_class)
-    assert "gan" in at_chance.eliminated and "class conditioning support 0.45" in at_chance.eliminated["gan"]
-    assert "conditional accuracy 0.10" in support(at_chance, "gan").text
-    assert any(f.source.startswith("measured: probe-results.json: conditioning") for f in support(at_chance, "gan").figures)
+    # On the bundled digits with a 0.18 M-parameter probe, chance accuracy speaks little for a
+    # production GAN: it lowers the support but cannot take it under the 0.5 gate.
+    digits = decide(answers, conditioning=conditioning_results(0.1, {0.0: 0.1, 1.0: 0.6, 3.0: 0.9}))
+    gan = digits.estimates["gan"]
+    class_support = blended(digits, "conditioning", "gan", 512, published(gan, "class"), 0.0)
+    assert 0.5 < class_support < published(gan, "class")
+    assert support(digits, "gan").utility == pytest.approx(cond_utility({"class": class_support}))
+    assert "gan" not in digits.eliminated
+    # Measured on the team's own images with a production-sized model, it counts in full
+    # (evidence weight 0.5) and the GAN falls under the gate.
+    own = decide(answers, conditioning=conditioning_results(0.1, {0.0: 0.1, 1.0: 0.6, 3.0: 0.9}, data=OWN_DATA,
+                                                            params=KB.architectures[gan.variant.denoiser].params))
+    assert measured_weight(own, "conditioning", own.estimates["gan"], 512) == pytest.approx(W)
+    own_support = (1 - W) * published(own.estimates["gan"], "class") + W * 0.0
+    assert support(own, "gan").utility == pytest.approx(cond_utility({"class": own_support}))
+    assert "gan" in own.eliminated and f"class conditioning support {own_support:.2f}" in own.eliminated["gan"]
+    assert "conditional accuracy 0.10" in support(own, "gan").text
+    assert any(f.source.startswith("measured: probe-results.json: conditioning") for f in support(own, "gan").figures)
 
 
 def test_class_accuracy_is_placed_between_chance_and_the_classifier_ceiling():
     answers = {"conditioning": ["class"]}
     # GAN 0.5 with chance 0.1 and ceiling 0.9: half-way -> 0.5 measured.
     d = decide(answers, conditioning=conditioning_results(0.5, {0.0: 0.1, 1.0: 0.5, 3.0: 0.7}))
-    assert support(d, "gan").utility == pytest.approx((1 - W) * 0.9 + W * 0.5)
+    gan_class = blended(d, "conditioning", "gan", 512, published(d.estimates["gan"], "class"), 0.5)
+    assert support(d, "gan").utility == pytest.approx(cond_utility({"class": gan_class}))
+    assert "-> 0.50" in support(d, "gan").text
     # Diffusion: the best guidance scale (3, accuracy 0.7 -> 0.75), and the guided cost is measured.
-    assert support(d, "diffusion").utility == pytest.approx((1 - W) * 1.0 + W * 0.75)
+    diffusion_class = blended(d, "conditioning", "diffusion", 512, published(d.estimates["diffusion"], "class"), 0.75)
+    assert support(d, "diffusion").utility == pytest.approx(cond_utility({"class": diffusion_class}))
     text = support(d, "diffusion").text
     assert "at guidance 3" in text and "guidance cost 2.0× per sample" in text
-    # The hybrid was not measured for class conditioning; its teacher family was, at 0.875 blended,
-    # which is below the hybrid's published 0.9: a student is capped at its teacher.
-    assert support(d, "hybrid").utility == pytest.approx((1 - W) * 1.0 + W * 0.75)
-    assert "class capped at its diffusion teacher's measured 0.88 (published 0.90)" in support(d, "hybrid").text
-    higher = decide(answers, conditioning=conditioning_results(0.5, {1.0: 0.9}))  # diffusion at the ceiling
-    assert support(higher, "hybrid").utility == pytest.approx(KB.families["hybrid"].conditioning_support["class"])
-    assert "capped" not in support(higher, "hybrid").text
+
+
+def test_an_in_house_student_is_capped_at_its_teacher_s_measured_class_support():
+    answers = {"conditioning": ["class"]}
+    # Measured on the team's own images with a production-sized model (weight 0.5): the diffusion
+    # teacher's 0.75 measured blends to 0.875, below the student's published 0.9.
+    params = KB.architectures["sd15_unet"].params
+    d = decide(answers, conditioning=conditioning_results(0.5, {0.0: 0.1, 1.0: 0.5, 3.0: 0.7},
+                                                          data=OWN_DATA, params=params))
+    students = [r for r in d.alternatives["hybrid"] if r.estimate.in_house_distillation]
+    assert students  # LCM / consistency students distilled in house from a diffusion teacher
+    for plan in students:
+        w = measured_weight(d, "conditioning", plan.estimate, 512)
+        teacher = (1 - w) * KB.families["diffusion"].conditioning_support["class"] + w * 0.75
+        mine = published(plan.estimate, "class")
+        assert plan.assessments["conditioning"].utility == pytest.approx(cond_utility({"class": min(mine, teacher)}))
+    lcm = next(r for r in students if r.estimate.variant.id == "lcm_sd15")
+    assert "class capped at its diffusion teacher's measured 0.88 (published 0.90)" in lcm.assessments["conditioning"].text
+    # Off-the-shelf students have no teacher in the catalog: the diffusion measurement leaves them.
+    for plan in d.alternatives["hybrid"]:
+        if plan.estimate.variant.teacher is None and "class" in plan.estimate.variant.supports:
+            assert plan.assessments["conditioning"].utility == pytest.approx(
+                cond_utility({"class": published(plan.estimate, "class")}))
+    # With the teacher measured at the ceiling, no cap: the student keeps its published support.
+    higher = decide(answers, conditioning=conditioning_results(0.5, {1.0: 0.9}, data=OWN_DATA, params=params))
+    lcm = next(r for r in higher.alternatives["hybrid"] if r.estimate.variant.id == "lcm_sd15")
+    assert lcm.assessments["conditioning"].utility == pytest.approx(
+        cond_utility({"class": KB.families["hybrid"].conditioning_support["class"]}))
+    assert "capped" not in lcm.assessments["conditioning"].text
 
 
 def test_measuring_the_teacher_never_lifts_the_hybrid_above_it_on_editing():
     answers = {"conditioning": ["editing"]}
-    prior = engine.decide(validate(answers))
-    assert support(prior, "hybrid").utility < support(prior, "diffusion").utility  # published: 0.6 < 1.0
+    params = KB.architectures["sd15_unet"].params
     for repaint in (0.4, 0.45, 0.5, 0.7, 0.9):  # from no gain over the mean fill to the uncut truth's level
-        d = decide(answers, steering=steering_results(repaint=repaint, latent=0.5))
-        assert support(d, "hybrid").utility <= support(d, "diffusion").utility
-        assert support(d, "hybrid").utility == pytest.approx(min(0.6, support(d, "diffusion").utility))
+        d = decide(answers, steering=steering_results(repaint=repaint, latent=0.5, data=OWN_DATA, params=params))
+        teachers = {r.estimate.variant.id: r for r in d.alternatives["diffusion"]}
+        students = [r for r in d.alternatives["hybrid"]
+                    if r.estimate.in_house_distillation and "editing" in r.estimate.variant.supports]
+        assert students
+        for student in students:
+            teacher = teachers[student.estimate.variant.teacher]  # same network, same relevance
+            mine, theirs = student.assessments["conditioning"].utility, teacher.assessments["conditioning"].utility
+            assert mine <= theirs + 1e-12
+            w = measured_weight(d, "steering", student.estimate, 512)
+            teacher_support = (1 - w) * KB.families["diffusion"].conditioning_support["editing"] + w * (repaint - 0.4) / 0.5
+            assert mine == pytest.approx(cond_utility({"editing": min(published(student.estimate, "editing"),
+                                                                     teacher_support)}))
+        lcm = next(r for r in students if r.estimate.variant.id == "lcm_sd15")
+        # RePaint no better than the mean fill: the teacher blends to 0.5, under the student's 0.6.
+        assert ("editing capped at its diffusion teacher's measured 0.50" in lcm.assessments["conditioning"].text) \
+            == (repaint == 0.4)
 
 
 def test_a_family_without_a_teacher_is_not_moved_by_another_family_s_measurement():
     results = conditioning_results(0.5, {1.0: 0.5})
     results["conditioning"]["rows"] = [r for r in results["conditioning"]["rows"] if r["architecture"] != "gan"]
     d = decide({"conditioning": ["class"]}, conditioning=results)  # diffusion measured, the GAN not
-    assert support(d, "gan").utility == pytest.approx(KB.families["gan"].conditioning_support["class"])
+    assert support(d, "gan").utility == pytest.approx(cond_utility({"class": published(d.estimates["gan"], "class")}))
     assert "measure" not in support(d, "gan").text
+    assert "measure" in support(d, "diffusion").text
 
 
 def test_the_weakest_class_is_set_against_the_classifier_on_real_images_of_it():
