@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from reports.control_view import control_records
 from reports.probe_view import ProbeSet, cheapest_rows, inference_records, training_records
+from reports.text import shown_score
 
 WIDTH = 520  # px; the app stretches it to the column, the PDF scales it to the text width
 FAMILY_COLORS = {"gan": "#e45756", "diffusion": "#4c78a8", "hybrid": "#54a24b"}
@@ -42,12 +43,12 @@ def contribution_rows(result: dict) -> list[dict]:
         status = row.get("status") or ("eliminated" if row["eliminated"] else "ok")
         label = f"{rank}. {row['architecture']}" + ("" if status in ("ok", "at risk", "over limit") else f" ({status})")
         shortfall = sum(r["weight"] * (1.0 - r["utility"]) for r in row["reasons"])
-        scale = (1.0 - row["score"]) / shortfall if shortfall > 0 else 0.0
+        scale = (1.0 - shown_score(row)) / shortfall if shortfall > 0 else 0.0
         for reason in row["reasons"]:
             rows.append({"candidate": label, "criterion": reason["name"],
                          "points_lost": round(reason["weight"] * (1.0 - reason["utility"]) * scale, 4),
                          "weight": reason["weight"], "utility": reason["utility"],
-                         "score": row["score"]})
+                         "score": shown_score(row)})
     return rows
 
 

@@ -15,7 +15,7 @@ import yaml
 from reports import charts
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
-from reports.text import (evidence_lines, lead_sentence, ms, plan_of, plan_words,
+from reports.text import (evidence_lines, lead_sentence, ms, plan_of, plan_words, shown_score,
                           status_cell, status_reason, why_heading)
 from reports.whatif import what_would_change
 
@@ -80,13 +80,13 @@ def fmt(value, digits: int = 3) -> str:
 def summary(result: dict) -> list:
     top = result["ranking"][0]
     blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({plan_of(result, top['architecture'])}), "
-                        f"score {top['score']:.3f}. Binding constraint: {result['binding_constraint']}."
+                        f"score {shown_score(top):.3f}. Binding constraint: {result['binding_constraint']}."
                         + ("" if result["feasible"] else " No candidate meets it: this is the closest."))]
     runner_up = result.get("runner_up")
     if runner_up:
         second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
         blocks.append(Paragraph(f"Runner-up: {runner_up} ({plan_of(result, runner_up)}), score "
-                                f"{second['score']:.3f}, {status_cell(second)}."))
+                                f"{shown_score(second):.3f}, {status_cell(second)}."))
     if result["notes"]:
         blocks.append(Bullets(tuple(f"Note: {n}" for n in result["notes"])))
     blocks += [Paragraph("What the decision rests on:"), Bullets(tuple(evidence_lines(result)))]
@@ -115,7 +115,7 @@ def ranking_rows(result: dict) -> list[tuple[str, ...]]:
         e = result["estimates"][row["architecture"]]
         usd = lambda v: f"{v:.3g}"  # noqa: E731
         whole = lambda v: f"{v:,.0f}"  # noqa: E731
-        rows.append((str(i), row["architecture"], f"{row['score']:.3f}", status_cell(row),
+        rows.append((str(i), row["architecture"], f"{shown_score(row):.3f}", status_cell(row),
                      f"{e['p_meets_limits']:.0%}",
                      _spread(ms(e["latency_ms_per_sample"]), e.get("latency_interval_ms"), ms),
                      _spread(usd(e["usd_per_1k_samples"]), e.get("usd_per_1k_interval"), usd),

@@ -7,6 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 
+def shown_score(row: dict[str, Any]) -> float:
+    """The score of the plan a ranking row shows (its reasons are that plan's). The contract's
+    `score` is the family's best plan, whatever the gates say; they differ only when that plan
+    cannot be used (the notes say so). Rows from before plans carry `score` alone."""
+    return row.get("plan_score", row["score"])
+
+
 def ms(value: float) -> str:
     """Milliseconds as read aloud: '343 ms', '2.78 s'."""
     return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
@@ -124,11 +131,11 @@ def lead_sentence(result: dict[str, Any]) -> str:
     utility gap / Σ base weights, in score points, which add up to the lead."""
     top, runner_up = result["ranking"][0], result.get("runner_up")
     if not runner_up:
-        return f"{top['architecture']} is the only candidate (score {top['score']:.3f})."
+        return f"{top['architecture']} is the only candidate (score {shown_score(top):.3f})."
     second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
-    lead = top["score"] - second["score"]
+    lead = shown_score(top) - shown_score(second)
     status = "" if _status_of(second) == "ok" else f" ({_status_of(second)})"
-    return (f"{top['architecture']} scores {top['score']:.3f}, {runner_up} {second['score']:.3f}{status}: "
+    return (f"{top['architecture']} scores {shown_score(top):.3f}, {runner_up} {shown_score(second):.3f}{status}: "
             f"{lead:+.3f} points. Each criterion below puts {top['architecture']} "
             f"ahead of {runner_up} by its weight × the utility gap / Σ base weights, in score points; "
             f"over every criterion they add up to the {lead:+.3f}.")
@@ -172,7 +179,7 @@ def render(result: dict[str, Any]) -> str:
     for row in result["ranking"]:
         e = est[row["architecture"]]
         status = status_cell(row)
-        lines.append(f"{row['architecture']:<10} {row['score']:>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
+        lines.append(f"{row['architecture']:<10} {shown_score(row):>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
                      f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
                      f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  "
                      f"{e['p_meets_limits']:>9.0%}  {status}")

@@ -9,6 +9,7 @@ A pure function of rubric.contract.to_dict's output; it computes nothing the eng
     would replace with measurements.
 """
 from __future__ import annotations
+from reports.text import shown_score
 
 
 def _pct(value: float) -> str:
@@ -29,9 +30,9 @@ def eliminations(result: dict) -> list[str]:
         text = (f"{row['architecture']} is out because of the binding constraint "
                 f"({result['binding_constraint']}): {row['elimination_reason']}.")
         if alive_best is not None:
-            beats = row["score"] > alive_best["score"]
-            text += (f" If that constraint could move, it would score {row['score']:.3f} against "
-                     f"{alive_best['architecture']}'s {alive_best['score']:.3f} at the current weights"
+            beats = shown_score(row) > shown_score(alive_best)
+            text += (f" If that constraint could move, it would score {shown_score(row):.3f} against "
+                     f"{alive_best['architecture']}'s {shown_score(alive_best):.3f} at the current weights"
                      + (" and would become the recommendation." if beats else ", still below it."))
         lines.append(text)
     return lines

@@ -5,7 +5,7 @@ from app import form, state
 from reports import charts
 from reports.document import ALTERNATIVES_HEADER, RANKING_HEADER, alternatives_rows, fmt, plan_lines, ranking_rows
 from reports.markdown import escape
-from reports.text import evidence_lines, lead_sentence, plan_of, status_cell, status_reason, why_heading
+from reports.text import evidence_lines, lead_sentence, plan_of, shown_score, status_cell, status_reason, why_heading
 from reports.whatif import what_would_change
 
 state.init()
@@ -13,12 +13,12 @@ result = state.decision()
 top = result["ranking"][0]
 
 st.title(f"Recommendation: {result['recommendation'].upper()}")
-st.write(f"**{escape(plan_of(result, top['architecture']))}**, score {top['score']:.3f}; binding constraint: "
+st.write(f"**{escape(plan_of(result, top['architecture']))}**, score {shown_score(top):.3f}; binding constraint: "
          f"**{escape(result['binding_constraint'])}**.")
 if result.get("runner_up"):
     second = next(r for r in result["ranking"] if r["architecture"] == result["runner_up"])
     st.write(f"Runner-up: **{escape(second['architecture'])}**, {escape(plan_of(result, second['architecture']))}, "
-             f"score {second['score']:.3f} ({escape(status_cell(second), line_start=False)}).")
+             f"score {shown_score(second):.3f} ({escape(status_cell(second), line_start=False)}).")
 pending = form.unapplied(st.session_state["answers"])
 if pending:
     st.warning(f"The questionnaire has {len(pending)} edited answer(s) not applied yet "

@@ -128,7 +128,7 @@ def test_fill_recommend_chart_and_pdf(server, browser_page, tmp_path):
 
     _go(page, "Recommendation")
     page.get_by_role("heading", name=f"Recommendation: {top}").wait_for()
-    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="score (sum of contributions)") \
+    chart = page.locator("[data-testid='stVegaLiteChart']", has_text="1 − score (sum of the points lost)") \
         .locator("svg.marks, canvas").first
     chart.wait_for()
     box = chart.bounding_box()

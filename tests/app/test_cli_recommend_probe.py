@@ -134,15 +134,23 @@ def test_controllability_results_alone_are_evidence(tmp_path, capsys):
     path = tmp_path / "control.json"
     write_probe_results(path, results)
     answers = tmp_path / "answers.yaml"
-    answers.write_text("conditioning: [class, editing]\nbinding_constraint: conditioning\nresolution: 64\n")
+    # From scratch: the hybrid is then an in-house distillation, which the hybrid probe speaks for.
+    answers.write_text("conditioning: [class, editing]\nbinding_constraint: conditioning\nresolution: 64\n"
+                       "pretrained_allowed: false\n")
     out = _recommend(capsys, str(answers), "--probe-results", str(path))
     assert out["evidence"]["device_profile"] is None
     assert {out["evidence"][k]["file"] for k in ("conditioning", "steering", "hybrid")} == {str(path)}
     assert all(e["basis"] == "catalog" for e in out["estimates"].values())
     gan = next(r for r in out["ranking"] if r["architecture"] == "gan")
-    assert gan["eliminated"] and "class conditioning support" in gan["elimination_reason"]
     conditioning = next(r for r in gan["reasons"] if r["criterion"] == "conditioning")
-    assert "conditional accuracy 0.10" in conditioning["text"]
+    # Accuracy at chance on the bundled 16-px digits lowers the GAN's class support, by the
+    # weight such a small probe earns for a 64² production GAN (well under the full 0.5).
+    assert "conditional accuracy 0.10" in conditioning["text"] and "measurement weight" in conditioning["text"]
+    assert "bundled data" in conditioning["text"]
     assert any(str(path) in f["source"] for f in conditioning["figures"])
-    assert out["estimates"]["hybrid"]["nfe"] == 2  # the LCM student of SD1.5 (4 steps) toward the measured 1
+    # Editing asks for an LCM student (the consistency students cannot edit): its catalog 4 steps
+    # move toward the measured 1 (geometric mean at evidence weight 0.5: round(√4) = 2).
+    assert out["estimates"]["hybrid"]["in_house_distillation"]
+    assert out["estimates"]["hybrid"]["variant"].startswith("lcm_")
+    assert out["estimates"]["hybrid"]["nfe"] == 2
     assert any("no probe results hold a cost model" in n for n in out["notes"])

@@ -21,7 +21,8 @@ def test_points_lost_literal():
 @pytest.mark.parametrize("name", ["latency_bound", "flipping"])
 def test_points_lost_follow_the_engine_score(name, request):
     """Each bar is weight × (1 − utility) / Σ base weights (the engine's fixed divisor, read from
-    the catalog here, not from the contract), and a candidate's bars add up to 1 − its score."""
+    the catalog here, not from the contract), and a candidate's bars add up to 1 − the score of
+    the plan shown."""
     from rubric.knowledge import load
 
     _, result = request.getfixturevalue(name)
@@ -31,7 +32,8 @@ def test_points_lost_follow_the_engine_score(name, request):
         assert r["points_lost"] == pytest.approx(r["weight"] * (1 - r["utility"]) / scale, abs=1e-3)
         family = r["candidate"].split(". ")[1].split(" ")[0]  # "2. hybrid (eliminated)" -> hybrid
         sums[family] = sums.get(family, 0) + r["points_lost"]
-    assert sums == pytest.approx({r["architecture"]: 1 - r["score"] for r in result["ranking"]}, abs=2e-3)
+    # The bars are the plan shown (its reasons), so they add up to that plan's score.
+    assert sums == pytest.approx({r["architecture"]: 1 - r["plan_score"] for r in result["ranking"]}, abs=2e-3)
 
 
 def test_flip_chart_only_when_a_weight_flips():

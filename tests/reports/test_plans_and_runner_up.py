@@ -17,7 +17,8 @@ EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.glob("*.yaml"))
 def test_why_over_the_runner_up_by_name_in_points(example):
     answers, result = decision(EXAMPLES / example)
     top, runner_up = result["recommendation"], result["runner_up"]
-    scores = {r["architecture"]: r["score"] for r in result["ranking"]}
+    # The lead is between the plans shown, whose reasons the contributions compare.
+    scores = {r["architecture"]: r["plan_score"] for r in result["ranking"]}
     lead = f"{scores[top] - scores[runner_up]:+.3f} points"
     md, text = render(answers, result), render_text(result)
     assert f"## Why {top} over {runner_up}\n" in md and lead in md
