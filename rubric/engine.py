@@ -354,6 +354,14 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     if not feasible:
         notes.append(f"no candidate survives the binding constraint ({binding}) and feasibility; {top} comes "
                      f"closest: {out[top]}")
+    budget = answers.get("inference_budget_usd_per_month")
+    if answers.get("serving_mode", "dedicated") == "dedicated" and budget is not None:
+        cheaper = [f for f, e in estimates.items() if e.monthly_usd > budget >= e.monthly_usage_usd]
+        if cheaper:
+            notes.append("on demand (billed per GPU-second, serving_mode: on_demand) the device time would fit the "
+                         f"{budget:,.0f} USD budget for " + ", ".join(
+                             f"{f} (~{estimates[f].monthly_usage_usd:,.0f} USD a month instead of "
+                             f"{estimates[f].monthly_usd:,.0f})" for f in cheaper))
     top_estimate = estimates[top]
     if top_estimate.how == "fine_tune" and top_estimate.images_used < answers["dataset_images"]:
         notes.append(f"{top}: the fine-tune scores best on {top_estimate.images_used:,} of the "

@@ -76,3 +76,28 @@ def test_steering_evidence_names_each_route():
                                                "label_agreement_of_truth": 0.85}})
     assert evidence["diffusion"]["label_agreement"] == 0.5 and evidence["gan"]["latency_ms_per_sample"] == 12.0
     assert evidence["baseline"]["method"] == "mean_fill" and evidence["mask"] == "bottom_half"
+
+
+def test_the_scale_carries_the_data_and_the_largest_reference_model():
+    import json
+    from pathlib import Path
+
+    results = json.loads((Path(__file__).parents[1] / "fixtures" / "probe-results-control.json").read_text())
+    for name, extract in (("conditioning", conditioning_evidence), ("steering", steering_evidence),
+                          ("hybrid", hybrid_evidence)):
+        scale = extract(results)["scale"]
+        assert scale["own_data"] is False  # the bundled digits
+        assert scale["params"] > 100_000  # the reference models' parameter count, read from the section
+    folder = {**results["conditioning"], "data": {**results["conditioning"]["data"], "name": "folder /x (300 images)"}}
+    assert conditioning_evidence({"conditioning": folder})["scale"]["own_data"] is True
+
+
+def test_the_scale_carries_the_side_the_probe_measured_at():
+    import json
+    from pathlib import Path
+
+    results = json.loads((Path(__file__).parents[1] / "fixtures" / "probe-results-control.json").read_text())
+    # probes write the side with the data summary (probes/data.py), not at the section's top level
+    assert results["steering"]["data"]["resolution"] == 16 and "resolution" not in results["steering"]
+    for extract in (conditioning_evidence, steering_evidence, hybrid_evidence):
+        assert extract(results)["scale"]["resolution"] == 16
