@@ -433,17 +433,49 @@ def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: 
             fraction = distill.fraction_of_teacher
             measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
             if measured is not None:
-                w = knowledge.evidence_weight
+                w, weight_words = _hybrid_weight(knowledge, hybrid, plan.variant, answers["resolution"])
                 fraction = (1 - w) * fraction + w * measured
                 sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
                                f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
-                               f"blended with the assumption: {fraction:.2f} of the teacher's GPU-hours")
+                               f"blended with the assumption ({weight_words}): {fraction:.2f} of the teacher's GPU-hours")
             fixed += reference * fraction
             sources.append(distill.source)
     return fixed, per_image, sources, bool(carried), fixed + cap
 
 
-def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> tuple[int, str | None]:
+def evidence_relevance(knowledge: Knowledge, section: dict | None, resolution: int,
+                       production_params: float) -> tuple[float, str]:
+    """How far a probe section's measurement speaks for a production model of `production_params`
+    at `resolution` (0–1), and the words that say why (criteria.yaml evidence_relevance): less on
+    the bundled data than on the user's own, less the more doublings of image side and of
+    parameter count lie between the probe's reference model and the production one."""
+    spec = knowledge.evidence_relevance
+    scale = (section or {}).get("scale") or {}
+    factor, why = 1.0, []
+    if not scale.get("own_data"):
+        factor *= spec["bundled_data"]
+        why.append(f"bundled data ×{spec['bundled_data']:g}")
+    octaves = 0.0
+    probe_side = scale.get("resolution")
+    if probe_side:
+        octaves += max(0.0, math.log2(resolution / probe_side)) / spec["resolution_octaves_per_halving"]
+        why.append(f"{probe_side:g} px probe for {resolution} px")
+    probe_params = scale.get("params")
+    if probe_params:
+        octaves += max(0.0, math.log2(production_params / probe_params)) / spec["parameter_octaves_per_halving"]
+        why.append(f"{probe_params / 1e6:.2g} M-parameter probe for {production_params / 1e6:,.0f} M")
+    return factor / (1.0 + octaves), ", ".join(why)
+
+
+def _hybrid_weight(knowledge: Knowledge, hybrid: dict, variant: Variant, resolution: int) -> tuple[float, str]:
+    """The evidence weight the hybrid probe earns for this student, and why."""
+    r, why = evidence_relevance(knowledge, hybrid, resolution, knowledge.architectures[variant.denoiser].params)
+    w = knowledge.evidence_weight * r
+    return w, f"evidence weight {w:.2f}: {knowledge.evidence_weight:g} × relevance {r:.2f}" + (f", {why}" if why else "")
+
+
+def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge,
+                resolution: int | None = None) -> tuple[int, str | None]:
     """Denoiser calls per sample for a distilled variant, from the hybrid probe when it ran.
 
     A student that kept its teacher's quality (probes.control_summary's tolerance) at n steps
@@ -460,11 +492,12 @@ def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge) -> 
     if not hybrid.get("meets_tolerance"):
         return high, (f"{high} network evaluations per sample, the top of the published range: no measured student "
                       f"stayed within {hybrid['tolerance']:g}× its teacher's FID (best: {measured}; {where})")
-    w = knowledge.evidence_weight
+    w, weight_words = _hybrid_weight(knowledge, hybrid, variant, resolution or knowledge.architectures[
+        variant.denoiser].reference_resolution)
     nfe = min(high, max(low, round(variant.nfe ** (1 - w) * hybrid["student_nfe"] ** w)))
     speed = f", {hybrid['speedup']:.1f}× faster than the teacher as measured" if hybrid.get("speedup") else ""
     return nfe, (f"{nfe} network evaluations per sample: the catalog's {variant.nfe} moved toward the measured "
-                 f"{hybrid['student_nfe']} (geometric mean, evidence weight {w:g}; published range {low}–{high}); "
+                 f"{hybrid['student_nfe']} (geometric mean, {weight_words}; published range {low}–{high}); "
                  f"measured: {measured}, within {hybrid['tolerance']:g}×{speed} ({where})")
 
 
@@ -491,7 +524,7 @@ def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: Devi
     latency limit). On demand, the device-seconds used are billed; dedicated, whole devices all
     month, enough for the volume at peak (about twice the mean) and at least one."""
     hw = knowledge.hardware_assumptions
-    nfe, nfe_reason = student_nfe(variant, hybrid, knowledge)
+    nfe, nfe_reason = student_nfe(variant, hybrid, knowledge, answers["resolution"])
     latency_ms, flops = _sample_ms(variant, answers, 1, dm, knowledge, nfe)
     batch = hw["serving_batch_for_cost"]["value"]
     batch_ms, _ = _sample_ms(variant, answers, batch, dm, knowledge, nfe)

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from rubric.estimates import Estimate, Figure
+from rubric.estimates import Estimate, Figure, evidence_relevance
 from rubric.knowledge import Criterion, Family, Knowledge
 from rubric.uncertainty import se_mean, se_paired_share_difference, se_share
 
@@ -50,26 +50,8 @@ class Context:
 def relevance(ctx: Context, section: str) -> tuple[float, str]:
     """How far a probe section's measurement speaks for this plan's production setting (0–1), and
     the words that say why (criteria.yaml evidence_relevance)."""
-    spec = ctx.knowledge.evidence_relevance
-    scale = (ctx.evidence.get(section) or {}).get("scale") or {}
-    factor, why = 1.0, []
-    if not scale.get("own_data"):
-        factor *= spec["bundled_data"]
-        why.append(f"bundled data ×{spec['bundled_data']:g}")
-    octaves = 0.0
-    probe_side = scale.get("resolution")
-    if probe_side:
-        res_oct = max(0.0, math.log2(ctx.answers["resolution"] / probe_side))
-        octaves += res_oct / spec["resolution_octaves_per_halving"]
-        why.append(f"{probe_side:g} px probe for {ctx.answers['resolution']} px")
-    probe_params = scale.get("params")
-    production = ctx.knowledge.architectures[ctx.estimate.variant.denoiser].params
-    if probe_params:
-        par_oct = max(0.0, math.log2(production / probe_params))
-        octaves += par_oct / spec["parameter_octaves_per_halving"]
-        why.append(f"{probe_params / 1e6:.2g} M-parameter probe for {production / 1e6:,.0f} M")
-    factor /= 1.0 + octaves
-    return factor, ", ".join(why)
+    return evidence_relevance(ctx.knowledge, ctx.evidence.get(section), ctx.answers["resolution"],
+                              ctx.knowledge.architectures[ctx.estimate.variant.denoiser].params)
 
 
 def _blend(ctx: Context, prior: float, measured: float, section: str = "training") -> tuple[float, str]:

@@ -148,9 +148,11 @@ def test_controllability_results_alone_are_evidence(tmp_path, capsys):
     assert "conditional accuracy 0.10" in conditioning["text"] and "measurement weight" in conditioning["text"]
     assert "bundled data" in conditioning["text"]
     assert any(str(path) in f["source"] for f in conditioning["figures"])
-    # Editing asks for an LCM student (the consistency students cannot edit): its catalog 4 steps
-    # move toward the measured 1 (geometric mean at evidence weight 0.5: round(√4) = 2).
-    assert out["estimates"]["hybrid"]["in_house_distillation"]
-    assert out["estimates"]["hybrid"]["variant"].startswith("lcm_")
-    assert out["estimates"]["hybrid"]["nfe"] == 2
+    # Editing asks for an LCM student (the consistency students cannot edit). A 1-step student on
+    # 16-px digits earns a weight of ~0.06 for an SD-class UNet, so its catalog 4 steps stay 4
+    # (4^0.94 ≈ 3.7), and the assumption says which weight the measurement got and why.
+    hybrid = out["estimates"]["hybrid"]
+    assert hybrid["in_house_distillation"] and hybrid["variant"].startswith("lcm_")
+    assert hybrid["nfe"] == 4
+    assert any("moved toward the measured 1" in a and "bundled data" in a for a in hybrid["assumptions"])
     assert any("no probe results hold a cost model" in n for n in out["notes"])

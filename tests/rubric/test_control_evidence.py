@@ -61,7 +61,7 @@ def steering_results(repaint: float, latent: float, floor: float = 0.4, truth: f
 
 def hybrid_results(student_fids: dict[int, float], teacher_fid: float = 2.0, share: float = 1.0,
                    student_recall: float = 0.4, teacher_recall: float = 0.5,
-                   params: float | None = PROBE_PARAMS) -> dict:
+                   params: float | None = PROBE_PARAMS, data: dict = DATA) -> dict:
     rows = [{"architecture": "diffusion", "role": "teacher", "nfe": 8, "latency_ms_per_sample": 8.0,
              "quality": _quality(teacher_fid, teacher_recall)},
             {"architecture": "gan", "role": "reference", "nfe": 1, "latency_ms_per_sample": 0.5,
@@ -70,7 +70,7 @@ def hybrid_results(student_fids: dict[int, float], teacher_fid: float = 2.0, sha
               "quality": _quality(fid, student_recall)} for n, fid in student_fids.items()]
     teacher = {"train_s": 40.0, **({"params": params} if params else {})}
     return {"environment": ENV, "hybrid": {
-        "complete": True, "data": DATA, "device": "cpu", "rows": rows, "teacher": teacher,
+        "complete": True, "data": data, "device": "cpu", "rows": rows, "teacher": teacher,
         "distillation": {"teacher_nfe": 8, "train_s": 40.0 * share, "share_of_teacher_train_s": share}}}
 
 
@@ -363,12 +363,20 @@ def pixel_student(d: engine.Decision) -> engine.PlanResult:
     return plans[0]
 
 
+def at_scale(resolution: int, denoiser: str) -> dict:
+    """A hybrid probe on the team's own images at the production side with a production-sized
+    denoiser: relevance 1, so the measurement weighs the full evidence weight."""
+    return {"params": KB.architectures[denoiser].params,
+            "data": {**OWN_DATA, "resolution": resolution}}
+
+
 def test_a_student_within_tolerance_moves_the_hybrid_steps_toward_it():
     prior = pixel_student(engine.decide(validate(SMALL))).estimate
     assert prior.nfe == 2
-    d = decide(SMALL, hybrid=hybrid_results({1: 2.5, 2: 2.2, 4: 2.0}))  # 1-step FID 2.5 ≤ 1.5 × 2.0
+    # 1-step FID 2.5 ≤ 1.5 × 2.0, measured at the production scale
+    d = decide(SMALL, hybrid=hybrid_results({1: 2.5, 2: 2.2, 4: 2.0}, **at_scale(64, "ddpm_cifar10_unet")))
     est = pixel_student(d).estimate
-    assert est.nfe == round((2 ** (1 - W)) * (1 ** W))  # geometric mean of 2 and 1, rounded: 1
+    assert est.nfe == round((2 ** (1 - W)) * (1 ** W))  # geometric mean of 2 and 1 at weight 0.5: 1
     assert est.latency_ms_per_sample < prior.latency_ms_per_sample
     assert est.flops_per_sample == pytest.approx(prior.flops_per_sample / 2)
     assert any("moved toward the measured 1" in a and "8.0× faster" in a for a in est.assumptions)
@@ -380,9 +388,19 @@ def prior_nfe(family: str) -> int:
     return engine.decide(validate(SMALL)).estimates[family].nfe
 
 
+def test_a_digits_probe_barely_moves_a_production_student():
+    # The same measurement on 16-px digits with a 0.18 M-parameter teacher: weight 0.5 × 0.5 /
+    # (1 + 2/4 + log2(35.7 M / 0.18 M)/8) ≈ 0.1, so the 2-step student stays at 2 (2^0.9 ≈ 1.9).
+    d = decide(SMALL, hybrid=hybrid_results({1: 2.5, 2: 2.2, 4: 2.0}))
+    est = pixel_student(d).estimate
+    w = measured_weight(d, "hybrid", est, 64)
+    assert w < 0.15 and est.nfe == round(2 ** (1 - w)) == 2
+    assert any(f"evidence weight {w:.2f}" in a and "bundled data" in a for a in est.assumptions)
+
+
 def test_a_larger_catalog_step_count_moves_only_part_way():
     answers = {"resolution": 512, "conditioning": ["text"]}
-    d = decide(answers, hybrid=hybrid_results({1: 2.2}))
+    d = decide(answers, hybrid=hybrid_results({1: 2.2}, **at_scale(512, "sd15_unet")))
     lcm = [r.estimate for r in d.alternatives["hybrid"] if r.estimate.variant.id == "lcm_sd15"]
     assert lcm  # the LCM student of SD1.5, distilled in house: 4 steps (1–4)
     assert all(e.nfe == 2 for e in lcm)  # sqrt(4 × 1)
@@ -397,12 +415,14 @@ def test_no_student_within_tolerance_takes_the_top_of_the_published_range():
     assert any("no measured student stayed within 1.5×" in a for a in est.assumptions)
 
 
-def test_measured_distillation_share_replaces_half_of_the_assumption():
+def test_measured_distillation_share_blends_at_the_weight_the_probe_earns():
     prior = pixel_student(engine.decide(validate(SMALL))).estimate
-    est = pixel_student(decide(SMALL, hybrid=hybrid_results({1: 2.5}, share=1.0))).estimate
+    d = decide(SMALL, hybrid=hybrid_results({1: 2.5}, share=1.0))
+    est = pixel_student(d).estimate
     teacher = prior.training_gpu_hours / 1.5  # the catalog assumes distillation = 0.5 × teacher
-    # The share blends at the evidence weight itself (estimates.py; not scaled by relevance).
-    fraction = (1 - W) * 0.5 + W * 1.0
+    w = measured_weight(d, "hybrid", est, 64)  # a digits probe: well under the full 0.5
+    assert w < W / 2
+    fraction = (1 - w) * 0.5 + w * 1.0
     assert est.training_gpu_hours == pytest.approx(teacher * (1 + fraction))
     sources = " ".join(est.training_sources)
     assert "distillation took 1.00× the teacher's training time" in sources
