@@ -84,6 +84,7 @@ class PlanResult:
     at_risk: str | None = None
     infeasible: str | None = None
     warnings: list[str] = field(default_factory=list)
+    serves_request: bool = True  # its variant serves every conditioning kind asked
 
     @property
     def survives(self) -> bool:
@@ -223,29 +224,33 @@ def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
         if (criteria[cid].gate == binding and cid not in binding_limits and a.violation is not None
                 and a.violation > 0 and result.eliminated is None):
             result.eliminated, result.severity = a.violation_text, a.violation
-    # Training limits: over is said; an order of magnitude over (and unlikely to meet) is infeasible.
+    # A stated limit that does not bind still counts: unlikely to be met is said (status "over
+    # limit"); training an order of magnitude over a budget or deadline cannot be done at all.
     ratio_cap, horizon = knowledge.infeasible["limit_ratio"], knowledge.infeasible["horizon_weeks"]
     needs_training = estimate.how != "as_is" or estimate.in_house_distillation
-    for cid, c in criteria.items():
-        quantity = c.utility.get("quantity")
-        limit = answers.get(c.utility.get("limit", ""), None) if c.utility["kind"] == "ratio_to_limit" else None
-        if quantity not in TRAINING_QUANTITIES or limit is None:
+    for cid, z in thresholds.items():
+        if cid in binding_limits:
             continue
+        c = criteria[cid]
+        quantity, limit, p = c.utility["quantity"], answers[c.utility["limit"]], estimate.p_meets[cid]
         value = getattr(estimate, quantity)
-        if value <= limit:
-            continue
-        words = f"{_fmt_quantity(value, c.utility['unit'])} over the {_limit_words(c, limit)} limit"
-        if value >= ratio_cap * limit and estimate.p_meets.get(cid, 1.0) < odds["eliminate_below"]:
+        if (quantity in TRAINING_QUANTITIES and value >= ratio_cap * limit and value > limit
+                and p < odds["eliminate_below"]):
             times = f"{value / limit:,.0f}× over" if limit > 0 else "with none allowed"
-            result.infeasible = result.infeasible or f"{estimate.family}: {words}, {times}"
-        else:
-            result.warnings.append(f"{estimate.family}: {words} ({estimate.p_meets.get(cid, 0):.0%} likely to meet it)")
+            result.infeasible = result.infeasible or (
+                f"{estimate.family}: {_fmt_quantity(value, c.utility['unit'])} over the "
+                f"{_limit_words(c, limit)} limit, {times}")
+        elif p < odds["at_risk_below"]:
+            relation = "over" if value > limit else "within"
+            result.warnings.append(f"{estimate.family}: {_fmt_quantity(value, c.utility['unit'])} predicted, {relation} the "
+                                   f"{_limit_words(c, limit)} limit ({p:.0%} likely to meet it)")
     if answers.get("deadline_weeks") is None and estimate.weeks_to_production > horizon:
         result.infeasible = result.infeasible or (
             f"{estimate.family}: {estimate.weeks_to_production:,.0f} weeks to production on "
             f"{estimate.training_gpus:,g} GPUs, beyond a {horizon:g}-week horizon")
     conditioning = next((a for cid, a in row.items() if criteria[cid].utility["kind"] == "conditioning_support"), None)
     unserved = [k for k in answers["conditioning"] if k != "none" and k not in estimate.variant.supports]
+    result.serves_request = not unserved
     if conditioning is not None and unserved:
         result.infeasible = result.infeasible or (
             f"{estimate.family}: {estimate.variant.name} cannot serve {' or '.join(unserved)} conditioning")
@@ -317,7 +322,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
         # family's score is its best plan's, whatever the gates say, so that the score moves only
         # with the answers' needs and limits (monotone, smooth in the images) while the gates
         # decide which families stand.
-        results.sort(key=lambda r: (r.survives, r.infeasible is None, r.score), reverse=True)
+        results.sort(key=lambda r: (r.survives, r.infeasible is None, r.serves_request, r.score), reverse=True)
         alternatives[family_id] = results
         chosen[family_id] = results[0]
         best_scores[family_id] = max(r.score for r in results)
