@@ -25,6 +25,10 @@ def test_shipped_knowledge_loads_and_every_figure_has_a_source():
             "fidelity", "training_budget", "maintenance", "deadline"} <= set(kb.criteria)
 
 
+def _variant(raw: dict, variant_id: str) -> dict:
+    return next(v for f in raw["families"].values() for v in f["variants"] if v["id"] == variant_id)
+
+
 def _edit(tmp_path, filename, change):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
@@ -48,6 +52,12 @@ def _edit(tmp_path, filename, change):
     ("candidates.yaml", lambda r: r["families"]["diffusion"]["variants"][1].update(id="pixel_unet"), "variant ids must be unique"),
     ("architectures.yaml", lambda r: r["architectures"]["sd15_unet"].pop("source"), "sd15_unet: missing key(s) source"),
     ("hardware.yaml", lambda r: r["devices"]["t4"].update(peak_flop_per_s=0), "t4.peak_flop_per_s"),
+    ("candidates.yaml", lambda r: _variant(r, "sd15")["checkpoint"].pop("domain_fit"), "an as-is checkpoint needs domain_fit"),
+    ("candidates.yaml", lambda r: _variant(r, "sd15").pop("checkpoint"), "a fine-tune needs a public checkpoint"),
+    ("candidates.yaml", lambda r: _variant(r, "sd_turbo").pop("scores_source"), "overrides need their source"),
+    ("candidates.yaml", lambda r: _variant(r, "sd_turbo").update(tasks=["painting"]), ".tasks: expected a non-empty list"),
+    ("candidates.yaml", lambda r: _variant(r, "sd_turbo")["checkpoint"].update(commercial_use="yes"), "must be true or false"),
+    ("candidates.yaml", lambda r: _variant(r, "sd15")["training"].update(pretrained={"source": "x"}), "expected keys among"),
 ])
 def test_bad_knowledge_is_rejected(tmp_path, filename, change, needle):
     with pytest.raises(KnowledgeError) as err:
