@@ -147,7 +147,7 @@ def _run_catalog(args: argparse.Namespace, knowledge) -> int:
         ],
     }
     if args.format == "json":
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, allow_nan=False))
         return 0
     print(f"{_ms(per_sample_ms)} per sample (90% interval {_ms(low)} to {_ms(high)}) for {model} on {device.name}, "
           f"{resolution}², {steps} step{'s' if steps > 1 else ''}{', guided' if guidance else ''}, batch {batch}, "
@@ -186,7 +186,7 @@ def _run_probe(args: argparse.Namespace) -> int:
     out.update(flops_per_forward=flops, nfe=nfe, batch=batch, usd_per_hour=usd,
                probe_complete=results["complete"])
     if args.format == "json":
-        print(json.dumps(out, indent=2))
+        print(json.dumps(out, indent=2, allow_nan=False))
         return 0
     lo, hi = out["interval"]
     print(f"{out['latency_ms_per_sample']:.4g} ms per sample (interval {lo:.4g} to {hi:.4g} ms) "

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     decision = engine.decide(answers, evidence=evidence)
     result = contract.to_dict(decision, answers)
     if args.format == "json":
-        print(json.dumps(result, indent=2, ensure_ascii=False))
+        print(contract.dumps(result, indent=2, ensure_ascii=False))
     else:
         from reports.text import render
 

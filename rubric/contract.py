@@ -42,6 +42,13 @@ Schema (schema_version 1); every key below is always present:
                         conditioning, steering, hybrid: the controllability probes' measurements
                         (probes.control_summary), or null; each measured section names its `file`}
   answers               the validated answers, defaults filled in
+
+Every number in it is finite, and every time, amount of money and count in `estimates` (latency,
+USD, GPU-hours, weeks, their intervals, FLOPs, images) is ≥ 0: a figure that would break this
+raises rubric.errors.OutputError naming the family and field it comes from rather than reaching
+any output, and `dumps` writes strict JSON (no NaN or Infinity). Strings are stripped of control
+characters (newlines, escape sequences, bidirectional overrides), since some come from files
+(device names, paths).
 """
 from __future__ import annotations
 
@@ -50,10 +57,18 @@ from dataclasses import asdict
 from typing import Any
 
 from rubric.engine import Decision
+from rubric.errors import OutputError, clean_text
 from rubric.knowledge import Knowledge
 from rubric.knowledge import load as load_knowledge
 
 SCHEMA_VERSION = 1
+# The estimate fields that are a time, an amount of money or a count: finite and ≥ 0, always.
+NON_NEGATIVE = ("latency_ms_per_sample", "latency_interval_ms", "usd_per_1k_samples", "usd_per_1k_interval",
+                "monthly_usd", "monthly_usd_interval", "training_gpu_hours", "training_gpu_hours_interval",
+                "weeks_to_production", "weeks_interval", "flops_per_sample", "images_used", "nfe")
+# Figure units that are a time or an amount of money: their values are ≥ 0 too.
+NON_NEGATIVE_UNITS = frozenset({"ms", "s", "h", "hours", "GPU-hours", "weeks", "USD", "USD/h", "USD/month",
+                                "USD/1k", "USD/1k samples", "images"})
 
 
 def _figures(figures) -> list[dict[str, Any]]:
@@ -70,6 +85,62 @@ def _interval(pair, digits: int) -> list[float] | None:
             math.ceil(high / step) * step]
 
 
+def _check_estimate(family: str, estimate) -> None:
+    """Refuse, naming its source, any time/money figure of an estimate that is not finite or < 0
+    (checked on the raw values: rounding a NaN interval would raise, and would hide the source)."""
+    for name in NON_NEGATIVE:
+        value = getattr(estimate, name, None)
+        values = value if isinstance(value, (tuple, list)) else (value,)
+        for v in values:
+            if v is None:
+                continue
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise OutputError(f"{family}: {name} would be {_shown_number(v)} (basis: "
+                                  f"{clean_text(str(getattr(estimate, 'basis', '?')))}); refusing to report it")
+
+
+def _shown_number(value) -> str:
+    if isinstance(value, float):
+        return repr(value)  # nan, inf, -2.6e+07
+    return str(value) if isinstance(value, int) and abs(value) < 10 ** 15 else type(value).__name__
+
+
+def sanitized(value: Any, path: str = "") -> Any:
+    """The contract as it may be printed: every string without control characters, -0.0 as 0.0,
+    tuples as lists; a NaN or infinite number, or a negative time/money figure, raises
+    OutputError naming where it is."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise OutputError(f"{path or 'value'} would be {value!r}; refusing to report it")
+        return value + 0.0  # -0.0 -> 0.0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, dict):
+        result = {}
+        for k, v in value.items():
+            key = clean_text(k) if isinstance(k, str) else k
+            result[key] = sanitized(v, f"{path}.{key}" if path else str(key))
+        unit, number = result.get("unit"), result.get("value")
+        if "name" in result and unit in NON_NEGATIVE_UNITS and isinstance(number, (int, float)) \
+                and not isinstance(number, bool) and number < 0:
+            raise OutputError(f"{path}: {result['name']} would be {number!r} {unit}; refusing to report it")
+        return result
+    if isinstance(value, (list, tuple)):
+        return [sanitized(v, f"{path}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
+def dumps(result: dict[str, Any], **kwargs) -> str:
+    """The contract as strict JSON (json.dumps with allow_nan=False): what `--format json` prints."""
+    import json
+
+    return json.dumps(result, allow_nan=False, **kwargs)
+
+
 def separating_reasons(decision: Decision, limit: int = 3) -> list:
     """The criteria that put the recommendation ahead of the runner-up (positive contributions),
     largest first; the single largest when none does (the top family is ahead on none)."""
@@ -80,6 +151,8 @@ def separating_reasons(decision: Decision, limit: int = 3) -> list:
 def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = None) -> dict[str, Any]:
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
+    for family, e in decision.estimates.items():
+        _check_estimate(family, e)
     ranking = []
     for family in decision.ranking:
         estimate = decision.estimates[family]
@@ -135,7 +208,7 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "assumptions": list(e.assumptions),
         }
     r = decision.robustness
-    return {
+    return sanitized({
         "schema_version": SCHEMA_VERSION,
         "recommendation": decision.recommendation,
         "feasible": decision.feasible,
@@ -174,4 +247,4 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
                      "steering": decision.evidence.get("steering"),
                      "hybrid": decision.evidence.get("hybrid")},
         "answers": dict(answers),
-    }
+    })

@@ -44,7 +44,7 @@ def test_exponent_numbers_are_numbers():
     ("resolution: 512.5", "resolution"),
     ("samples_per_month: -5", "samples_per_month: expected an integer ≥ 0"),
     ("gpu_hourly_usd: -0.1", "gpu_hourly_usd"),
-    ("gpu_hourly_usd: .nan", "gpu_hourly_usd: expected a number ≥ 0, got nan"),
+    ("gpu_hourly_usd: .nan", "gpu_hourly_usd: expected a number ≥ 0 and ≤ 10000, got nan"),
     ("latency_budget_ms: .inf", "latency_budget_ms: expected a number > 0, or null, got inf"),
     ("latency_budget_ms: 0", "latency_budget_ms"),
     ("pretrained_allowed: maybe", "pretrained_allowed: expected true or false"),
