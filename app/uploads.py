@@ -8,12 +8,9 @@ The same limits hold for `genarch report`, which reads files from disk through t
 """
 from __future__ import annotations
 
-import math
-import os
-import tempfile
 from pathlib import PurePath
 
-from probes.results import load_probe_results
+from probes.results import MAX_PROBE_BYTES, load_probe_results, parse_probe_results
 from reports.probe_view import ProbeSet
 from rubric import answers as answers_mod
 from rubric.errors import InputError
@@ -21,10 +18,7 @@ from rubric.errors import InputError
 ANSWERS_SUFFIXES = (".yaml", ".yml")
 PROBE_SUFFIXES = (".json",)
 MAX_ANSWERS_BYTES = answers_mod.MAX_ANSWERS_BYTES  # 1 MB: an answers file is a few hundred bytes
-MAX_PROBE_BYTES = 5_000_000  # a full GPU profile writes well under 1 MB
-MAX_INFERENCE_ROWS = 10_000
-# Row fields the charts and tables divide by or draw on a log axis.
-POSITIVE_ROW_FIELDS = ("latency_ms_per_sample", "throughput_samples_per_s")
+# MAX_PROBE_BYTES (5 MB) is probes.results': the commands read files from disk under the same limit.
 
 
 def display_name(name: str) -> str:
@@ -53,47 +47,15 @@ def parse_answers_upload(name: str, data: bytes) -> dict:
     return answers_mod.parse(text, source=shown)
 
 
-def check_probe_results(results: dict, shown: str) -> None:
-    """What the charts need beyond probes.results' own checks: sane numbers, a bounded size."""
-    rows = results["inference"]
-    if len(rows) > MAX_INFERENCE_ROWS:
-        raise InputError(f"{shown}: {len(rows):,} inference rows is over the limit of {MAX_INFERENCE_ROWS:,}")
-    for i, row in enumerate(rows):
-        for key in POSITIVE_ROW_FIELDS:
-            value = row[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                    or value <= 0:
-                raise InputError(f"{shown}: inference row {i}: {key} must be a positive number, got {value!r}")
-        for key in ("nfe", "batch"):
-            if isinstance(row[key], bool) or not isinstance(row[key], int) or row[key] < 1:
-                raise InputError(f"{shown}: inference row {i}: {key} must be an integer >= 1, got {row[key]!r}")
-
-
 def parse_probe_upload(name: str, data: bytes) -> ProbeSet:
+    """An uploaded probe-results file, through the same parser and schema as the commands."""
     shown = _check(name, data, PROBE_SUFFIXES, MAX_PROBE_BYTES, "probe results")
-    # probes.results validates files on disk; give it one, so there is a single validator.
-    fd, path = tempfile.mkstemp(prefix="genarch-upload-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        try:
-            results = load_probe_results(path)
-        except InputError as err:
-            raise InputError(str(err).replace(path, shown)) from None
-    finally:
-        os.unlink(path)
-    check_probe_results(results, shown)
+    results = parse_probe_results(data, f"probe results {shown}")  # named as the commands name files
     return ProbeSet.from_results(results, shown)
 
 
 def read_probe_file(path: str) -> ProbeSet:
-    """A probe-results file on disk (`genarch report --probe-results`), under the same limits."""
-    try:
-        size = os.path.getsize(path)
-    except OSError:
-        size = 0  # let load_probe_results say what is wrong with it
-    if size > MAX_PROBE_BYTES:
-        raise InputError(f"{path}: {size:,} bytes is over the {MAX_PROBE_BYTES / 1e6:g} MB limit for probe results")
+    """A probe-results file on disk (`genarch report --probe-results`, the app's own probe run),
+    under the same limits: probes.results.load_probe_results."""
     results = load_probe_results(path)
-    check_probe_results(results, str(path))
     return ProbeSet.from_results(results, str(path))

@@ -240,24 +240,63 @@ def predict(cost_model: dict, flops_per_forward: float, nfe: int, batch: int,
     if dtype not in fits:
         raise InputError(f"no cost model for dtype {dtype}; measured: {', '.join(fits)}")
     fit = fits[dtype]
-    theta = [fit["overhead_ms_per_call"], fit["overhead_ms_per_sample"],
-             1000.0 / fit["effective_flop_per_s"] if fit["effective_flop_per_s"] else 0.0]
+    _check_fit(fit, f"{architecture or cost_model.get('architecture') or 'headline'} {dtype}")
+    theta = [fit["overhead_ms_per_call"], fit["overhead_ms_per_sample"], 1000.0 / fit["effective_flop_per_s"]]
     per_call = _time(theta, flops_per_forward, batch)
     boot = [_time(t, flops_per_forward, batch) for t in fit["bootstrap"]] or [per_call]
     lo_call = min(per_call, _quantile(boot, 0.05)) * (1 - fit["relative_band"])
     hi_call = max(per_call, _quantile(boot, 0.95)) * (1 + fit["relative_band"])
     per_sample = nfe / batch
     lo_range, hi_range = fit["flops_per_call_range"]
+    if not (math.isfinite(per_call) and per_call > 0 and math.isfinite(hi_call)):
+        raise InputError(f"the probe's {dtype} cost model predicts {per_call:.3g} ms per forward for "
+                         f"{flops_per_forward:.3g} FLOPs at batch {batch}: not a usable time; rerun `genarch probe`")
     return {
         "latency_ms_per_sample": per_call * per_sample,
         "interval": [max(lo_call, 0.0) * per_sample, hi_call * per_sample],
         "throughput_samples_per_s": 1000.0 / (per_call * per_sample),
         "time_per_forward_ms": per_call,
-        "dtype": dtype, "device_name": cost_model["device_name"],
+        "dtype": dtype, "device_name": cost_model.get("device_name") or "the probed device",
         "architecture_fit": architecture or cost_model.get("architecture"),
         # outside the measured FLOP range the interval is the bootstrap's guess, not an observation
         "extrapolated": not lo_range <= flops_per_forward * batch <= hi_range,
     }
+
+
+def _number(value, lo: float, hi: float = math.inf) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and lo <= value <= hi)
+
+
+def _check_fit(fit: dict, name: str) -> None:
+    """A fit read from a file must give positive, finite, plausible times before anything is
+    labelled measured: a rate in [1e6, 1e18] FLOP/s, overheads >= 0 (results_schema checks the
+    same on load; this guards dicts that did not come through it)."""
+    from probes.results_schema import MAX_FLOP_PER_S, MAX_MS, MIN_FLOP_PER_S
+
+    if not isinstance(fit, dict):
+        raise InputError(f"probe cost model {name}: expected an object, got {type(fit).__name__}")
+    rate = fit.get("effective_flop_per_s")
+    if rate is None:
+        raise InputError(f"probe cost model {name} has no FLOP rate (time did not grow with FLOPs); "
+                         "rerun `genarch probe --profile full`")
+    if not _number(rate, MIN_FLOP_PER_S, MAX_FLOP_PER_S):
+        raise InputError(f"probe cost model {name}: effective_flop_per_s must be in "
+                         f"[{MIN_FLOP_PER_S:g}, {MAX_FLOP_PER_S:g}], got {rate!r:.40}")
+    for key in ("overhead_ms_per_call", "overhead_ms_per_sample", "fixed_overhead_ms_per_forward"):
+        if key in fit or key != "fixed_overhead_ms_per_forward":
+            if not _number(fit.get(key), 0.0, MAX_MS):
+                raise InputError(f"probe cost model {name}: {key} must be a number in [0, {MAX_MS:g}] ms, "
+                                 f"got {fit.get(key)!r:.40}")
+    if not _number(fit.get("relative_band"), 0.0, 100.0):
+        raise InputError(f"probe cost model {name}: relative_band must be in [0, 100], got {fit.get('relative_band')!r:.40}")
+    boot = fit.get("bootstrap")
+    if not isinstance(boot, list) or not all(isinstance(t, list) and len(t) == 3 and all(_number(x, 0.0) for x in t)
+                                             for t in boot):
+        raise InputError(f"probe cost model {name}: bootstrap must be a list of three non-negative numbers each")
+    span = fit.get("flops_per_call_range")
+    if not (isinstance(span, list) and len(span) == 2 and all(_number(x, 0.0) for x in span) and span[0] <= span[1]):
+        raise InputError(f"probe cost model {name}: flops_per_call_range must be [min, max] FLOPs")
 
 
 def device_profile(cost_model: dict) -> dict:
@@ -266,6 +305,9 @@ def device_profile(cost_model: dict) -> dict:
     if not cost_model.get("effective_flop_per_s"):
         raise InputError("probe cost model has no FLOP rate (time did not grow with FLOPs); "
                          "rerun `genarch probe --profile full`")
+    _check_fit(cost_model | {"overhead_ms_per_call": cost_model.get("fixed_overhead_ms_per_forward"),
+                             "overhead_ms_per_sample": 0.0, "bootstrap": [], "flops_per_call_range": [0, 0]},
+               "headline")
     return {k: cost_model.get(k) for k in ("device_name", "device_kind", "dtype",
                                            "fixed_overhead_ms_per_forward", "effective_flop_per_s",
                                            "relative_band", "architecture")}

@@ -14,8 +14,9 @@ file from a newer schema is refused with a message to upgrade genarch, never hal
 from __future__ import annotations
 
 import json
+import math
 import os
-import tempfile
+import stat
 import time
 
 from rubric.errors import InputError
@@ -45,59 +46,137 @@ def new_results(environment: dict, config: dict) -> dict:
 
 
 def write_probe_results(path: str | os.PathLike, results: dict) -> None:
-    """Write JSON next to `path`, then rename over it: readers see the old file or the new one,
-    never half of one, even when Ctrl-C lands mid-write."""
+    """Write JSON through probes.atomic.write_atomic: readers see the old file or the new one,
+    never half of one, even when Ctrl-C lands mid-write; a FIFO, device or folder at `path` is
+    refused (InputError) and a symlink planted there is replaced, never followed. NaN or
+    Infinity raise ValueError before anything is written."""
+    from probes.atomic import write_atomic
+
     path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".probe-results-", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(results, f, indent=1, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    data = (json.dumps(results, indent=1, allow_nan=False) + "\n").encode("utf-8")
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_atomic(path, data, f"probe results {path}")
 
 
-def load_probe_results(path: str | os.PathLike) -> dict:
-    """Read and check a results file. Raises InputError with a one-line reason when the file is
-    missing, not JSON, from a newer schema, or lacks the keys this version needs."""
-    path = os.fspath(path)
+MAX_PROBE_BYTES = 5_000_000  # a full GPU profile writes well under 1 MB; the same limit everywhere
+MAX_INT_DIGITS = 30  # no field holds more; Python would refuse 4,300 and choke well before
+
+
+class _Refused(ValueError):
+    """A JSON token the reader will not turn into a value (raised by the parse hooks)."""
+
+
+def _parse_int(text: str) -> int:
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_INT_DIGITS:
+        raise _Refused(f"an integer of {digits:,} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    if len(text) > 400:
+        raise _Refused(f"a number written with {len(text):,} characters")
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"a number out of range ({text[:20]})")
+    return value
+
+
+def _parse_constant(name: str):
+    raise _Refused(f"{name} (NaN and Infinity are not JSON numbers)")
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """How a file is named in messages: its path with control characters made harmless."""
+    from probes.results_schema import clean_text
+
+    text = clean_text(os.fsdecode(path))
+    return text if len(text) <= 200 else "..." + text[-197:]
+
+
+def read_bounded(path: str | os.PathLike, limit: int, shown: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Anything else (a FIFO, a device, a
+    directory, a socket, a symlink loop, a larger file) is refused at once in one line, before
+    reading: stat first, open non-blocking (a FIFO swapped in cannot hang), fstat again, and never
+    read more than limit + 1 bytes."""
     try:
-        with open(path) as f:
-            text = f.read()
+        info = os.stat(path)
     except FileNotFoundError:
-        raise InputError(f"probe results {path}: no such file (run `genarch probe` first)") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise InputError(f"probe results {path}: cannot read ({type(err).__name__})") from None
+        raise InputError(f"{shown}: no such file (run `genarch probe` first)") from None
+    except (OSError, ValueError) as err:  # ELOOP, EACCES, ENAMETOOLONG, an embedded NUL byte
+        raise InputError(f"{shown}: cannot read ({getattr(err, 'strerror', None) or err})") from None
+    _check_kind(info, limit, shown)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        results = json.loads(text)
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise InputError(f"{shown}: cannot read ({err.strerror or err})") from None
+    try:
+        _check_kind(os.fstat(fd), limit, shown)  # the file opened is the one checked
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as err:
+        raise InputError(f"{shown}: cannot read ({err.strerror or err})") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise InputError(f"{shown}: over the {limit / 1e6:g} MB limit for probe results")
+    return b"".join(chunks)
+
+
+def _check_kind(info: os.stat_result, limit: int, shown: str) -> None:
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{shown}: is a directory; name the probe-results.json file in it")
+    if not stat.S_ISREG(mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+        raise InputError(f"{shown}: is {kind}, not a regular file")
+    if info.st_size > limit:
+        raise InputError(f"{shown}: {info.st_size:,} bytes is over the {limit / 1e6:g} MB limit for probe results")
+
+
+def parse_probe_results(data: bytes, shown: str) -> dict:
+    """Bytes of a probe-results file -> the validated results (probes/results_schema.py), or
+    InputError in one line naming `shown`. The one parser behind every command and the app."""
+    from probes.results_schema import validate
+
+    if len(data) > MAX_PROBE_BYTES:
+        raise InputError(f"{shown}: {len(data):,} bytes is over the {MAX_PROBE_BYTES / 1e6:g} MB limit "
+                         "for probe results")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{shown}: not UTF-8 text (byte {err.start:,}); rerun `genarch probe`") from None
+    if not text.strip():
+        raise InputError(f"{shown}: the file is empty; rerun `genarch probe`")
+    try:
+        results = json.loads(text, parse_int=_parse_int, parse_float=_parse_float,
+                             parse_constant=_parse_constant)
     except json.JSONDecodeError as err:
-        raise InputError(f"probe results {path}: not valid JSON (line {err.lineno}: {err.msg}); "
+        raise InputError(f"{shown}: not valid JSON (line {err.lineno}: {err.msg}); "
                          "rerun `genarch probe`") from None
-    if not isinstance(results, dict):
-        raise InputError(f"probe results {path}: expected a JSON object at the top level")
-    version = results.get("schema_version")
-    if not isinstance(version, int) or isinstance(version, bool):
-        raise InputError(f"probe results {path}: schema_version missing or not an integer")
-    if version > SCHEMA_VERSION:
-        raise InputError(f"probe results {path}: schema_version {version} is newer than this "
-                         f"genarch reads ({SCHEMA_VERSION}); upgrade genarch")
-    missing = [k for k in TOP_LEVEL_KEYS if k not in results]
-    if missing:
-        raise InputError(f"probe results {path}: missing {', '.join(missing)}")
-    if not isinstance(results["inference"], list):
-        raise InputError(f"probe results {path}: 'inference' must be a list of rows")
-    for i, row in enumerate(results["inference"]):
-        absent = [k for k in INFERENCE_ROW_KEYS if not isinstance(row, dict) or k not in row]
-        if absent:
-            raise InputError(f"probe results {path}: inference row {i} lacks {', '.join(absent)}")
-    if not isinstance(results["environment"], dict):
-        raise InputError(f"probe results {path}: 'environment' must be an object")
-    return results
+    except _Refused as err:
+        raise InputError(f"{shown}: refused {err}") from None
+    except RecursionError:
+        raise InputError(f"{shown}: nested too deeply to be probe results") from None
+    except (ValueError, MemoryError) as err:
+        raise InputError(f"{shown}: not valid JSON ({type(err).__name__})") from None
+    return validate(results, shown)
+
+
+def load_probe_results(path: str | os.PathLike, shown: str | None = None) -> dict:
+    """Read and check a results file. Raises InputError with a one-line reason when the file is
+    missing, not a regular file, over MAX_PROBE_BYTES, not JSON, from a newer schema, or when a
+    field is missing or has the wrong type or an impossible value (probes/results_schema.py).
+    Strings in the result are printable (no control characters)."""
+    shown = shown or f"probe results {shown_path(path)}"
+    return parse_probe_results(read_bounded(path, MAX_PROBE_BYTES, shown), shown)
 
 
 def row_key(row: dict) -> tuple:

@@ -144,10 +144,13 @@ def training_evidence(results: dict) -> dict | None:
     for family, s in stability.items():
         need = ((needs.get("families") or {}).get(family) or {}).get("images_needed") or {}
         families[family] = {
-            "runs": s["runs"], "divergence_rate": s["divergence_rate"],
-            "relative_spread_full_data": s["relative_spread_full_data"],
-            "classes_covered_mean": s["classes_covered_mean"], "classes": s["classes"],
-            "kl_mean": s["kl_mean"],
+            "runs": s.get("runs"), "divergence_rate": s.get("divergence_rate"),
+            "relative_spread_full_data": s.get("relative_spread_full_data"),
+            # mode coverage only when all three figures the rubric combines are there
+            "classes_covered_mean": s.get("classes_covered_mean"),
+            "classes": s.get("classes") if s.get("classes_covered_mean") is not None
+            and s.get("kl_mean") is not None else None,
+            "kl_mean": s.get("kl_mean"),
             "images_needed": need.get("images"), "images_needed_confidence": need.get("confidence"),
             "largest_measured": max(((needs.get("families") or {}).get(family, {}).get("fit") or {}).get("sizes_measured") or [0]),
         }
