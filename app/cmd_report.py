@@ -47,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from reports.probe_view import unique_labels
 
     fmt = _format(args)
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(out_dir):
-        raise InputError(f"--out {args.out}: the directory {out_dir} does not exist")
-    if os.path.isdir(args.out):
-        raise InputError(f"--out {args.out}: is a directory; name a file")
+    from probes.atomic import check_target, write_atomic
+
+    check_target(args.out, f"--out {args.out}")  # a FIFO, device or folder: refused before any work
     answers = answers_mod.load_file(args.answers)
     sets = unique_labels([read_probe_file(p) for p in args.probe_results])
     result = analyse(answers, sets)
@@ -63,14 +61,6 @@ def run(args: argparse.Namespace) -> int:
         from reports.pdf import render
 
         data = render(answers, result, sets)
-    tmp = f"{args.out}.tmp-{os.getpid()}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, args.out)  # a reader never sees half a report
-    except OSError as err:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise InputError(f"--out {args.out}: cannot write ({err.strerror})") from None
+    write_atomic(args.out, data, f"--out {args.out}")  # a reader never sees half a report
     print(f"wrote {args.out} ({fmt}, {len(data):,} bytes; recommendation: {result['recommendation']})")
     return 0

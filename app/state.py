@@ -7,6 +7,7 @@ the decision is app.analysis.analyse, the reports are reports/markdown.py and re
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from typing import Callable
 
@@ -95,6 +96,31 @@ def add_probe_results(results: dict, source: str) -> None:
 def clear_probe_results() -> None:
     st.session_state["probe_sets"] = []
     st.session_state["probe_notices"] = []
+
+
+def reset_answers() -> None:
+    st.session_state["answers"] = answers_mod.defaults()
+    st.session_state["answers_errors"] = {}
+    st.session_state["answers_notice"] = ("success", "Answers reset to the defaults.")
+    form.sync_widgets(st.session_state["answers"], force=True)
+
+
+def show_failure(err: BaseException, where: str = "This page") -> None:
+    """What a page that raised draws instead of a traceback: one line, and the controls that clear
+    what was loaded, so a file that passed its checks but breaks a page never leaves the session
+    stuck. The traceback goes to the server's console only."""
+    import traceback
+
+    traceback.print_exception(err, file=sys.stderr)
+    text = "".join(c if c.isprintable() else " " for c in str(err))
+    text = text if len(text) <= 200 else text[:199] + "…"
+    st.error(f"{where} could not be drawn from what is loaded ({type(err).__name__}"
+             f"{': ' + text if text else ''}). Clear the loaded results or reset the answers to go on.")
+    left, right, _ = st.columns([1, 1, 2])
+    left.button("Clear loaded results", key="failure_clear", on_click=clear_probe_results,
+                icon=":material/delete:", width="stretch")
+    right.button("Reset answers to the defaults", key="failure_reset", on_click=reset_answers,
+                 icon=":material/restart_alt:", width="stretch")
 
 
 def start_probe_job() -> None:

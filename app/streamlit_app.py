@@ -26,9 +26,19 @@ page = st.navigation([
     st.Page(PAGES / "3_Probes.py", title="Probes", icon=":material/speed:", url_path="probes"),
     st.Page(PAGES / "4_Report.py", title="Report", icon=":material/description:", url_path="report"),
 ])
+# A loaded file that passed its checks but breaks the decision or a page must not leave the session
+# stuck: the failure is one line with the controls that clear what was loaded (state.show_failure).
+# st.stop and st.rerun raise BaseException subclasses, which pass through.
 with st.sidebar:
-    result = state.decision()
-    st.caption("Current recommendation")
-    st.markdown(f"**{result['recommendation'].upper()}** · binding constraint: "
-                f"{result['binding_constraint']}")
-page.run()
+    try:
+        result = state.decision()
+    except Exception:  # the page below says why, with the clear controls
+        st.caption("No recommendation: what is loaded cannot be used.")
+    else:
+        st.caption("Current recommendation")
+        st.markdown(f"**{result['recommendation'].upper()}** · binding constraint: "
+                    f"{result['binding_constraint']}")
+try:
+    page.run()
+except Exception as err:
+    state.show_failure(err)

@@ -1,6 +1,6 @@
 """FLOPs and parameter counts of real production architectures, without downloading weights.
 
-    python -m probes.architecture_flops            # prints a table, writes /tmp/genarch-arch-flops.json
+    python -m probes.architecture_flops            # prints a table, writes ./genarch-arch-flops.json
     python -m probes.architecture_flops --out F.json
 
 Each architecture is built by diffusers from the config dict written below (copied from the
@@ -30,13 +30,11 @@ If a model cannot run on the meta device its row falls back to CPU at batch 1, n
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-DEFAULT_OUT = "/tmp/genarch-arch-flops.json"
+DEFAULT_OUT = "genarch-arch-flops.json"  # the current folder: no fixed name in a shared /tmp
 
 # --- configs, verbatim from each repository's config.json (fields diffusers needs) -------------
 # runwayml/stable-diffusion-v1-5, unet/config.json (860 M parameters)
@@ -431,12 +429,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"JSON output (default {DEFAULT_OUT})")
     parser.add_argument("--only", nargs="*", help="architecture names to count (default all)")
     args = parser.parse_args(argv)
+    from probes.atomic import check_target, write_json_atomic
+    from rubric.errors import InputError
+
+    try:
+        check_target(args.out, f"--out {args.out}")  # before minutes of counting
+    except InputError as err:
+        print(f"architecture_flops: error: {err}", file=sys.stderr)
+        return 2
     results = measure(args.only)
     print(format_table(results))
-    tmp = args.out + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump({k: asdict(v) for k, v in results.items()}, f, indent=2)
-    os.replace(tmp, args.out)
+    try:
+        write_json_atomic(args.out, {k: asdict(v) for k, v in results.items()}, f"--out {args.out}", indent=2)
+    except InputError as err:
+        print(f"architecture_flops: error: {err}", file=sys.stderr)
+        return 2
     print(f"wrote {args.out}")
     return 0
 

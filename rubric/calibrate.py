@@ -171,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         same = path.exists() and path.read_text(encoding="utf-8") == text
         print(f"{path}: {'reproduced' if same else 'differs from a refit'}")
         return 0 if same else 1
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from probes.atomic import write_text_atomic  # torch-free: temp file, fsync, os.replace
+
+    write_text_atomic(path, text)
     print(text)
     return 0
 

@@ -20,7 +20,10 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$( [ -x .venv/bin/python ] && echo .venv/bin/python || echo python3 )}
 OUT=${1:-gpu-check-out}
 if compgen -G ".whl/*.whl" >/dev/null; then
-  site=${TMPDIR:-/tmp}/genarch-gpu-site
+  # A fresh private folder (mktemp -d, 0700, random name): a fixed name in a shared /tmp could be
+  # planted by another user and would then come first on PYTHONPATH.
+  site=$(mktemp -d "${TMPDIR:-/tmp}/genarch-gpu-site.XXXXXXXX")
+  trap 'rm -rf "$site"' EXIT
   "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$site" .whl/*.whl
   export PYTHONPATH="$site${PYTHONPATH:+:$PYTHONPATH}"
 fi

@@ -1,5 +1,4 @@
 """`genarch app`: binds 127.0.0.1:8501 unless told otherwise, headless, usage statistics off."""
-import subprocess
 
 import pytest
 
@@ -13,7 +12,7 @@ def _flags(command):
 
 def test_defaults(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(cmd_app, "serve", lambda command: calls.append(command) or 0)
     assert main(["app"]) == 0
     (command,) = calls
     assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app/streamlit_app.py")
@@ -26,7 +25,7 @@ def test_defaults(monkeypatch, capsys):
 
 def test_other_address_is_allowed_with_a_warning(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command: calls.append(command) or 0)
+    monkeypatch.setattr(cmd_app, "serve", lambda command: calls.append(command) or 0)
     assert main(["app", "--address", "0.0.0.0", "--port", "8600"]) == 0
     assert _flags(calls[0])["--server.address"] == "0.0.0.0" and _flags(calls[0])["--server.port"] == "8600"
     assert "reachable from other machines" in capsys.readouterr().err
@@ -35,6 +34,6 @@ def test_other_address_is_allowed_with_a_warning(monkeypatch, capsys):
 @pytest.mark.parametrize("argv, message", [(["--port", "0"], "--port must be between 1 and 65535"),
                                            (["--address", "example.com"], "--address must be an IP address")])
 def test_bad_options(monkeypatch, capsys, argv, message):
-    monkeypatch.setattr(subprocess, "call", lambda command: pytest.fail("must not start"))
+    monkeypatch.setattr(cmd_app, "serve", lambda command: pytest.fail("must not start"))
     assert main(["app", *argv]) == 2
     assert message in capsys.readouterr().err
