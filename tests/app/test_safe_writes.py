@@ -74,6 +74,17 @@ def _fifo(tmp_path):
     return path
 
 
+def _device(tmp_path):
+    """A character device node of our own (the null device's numbers): a regression that replaced
+    it would replace a node in the test's folder, never the machine's /dev/null."""
+    path = tmp_path / "null.md"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, OSError):
+        pytest.skip("creating a device node needs CAP_MKNOD")
+    return path
+
+
 @pytest.mark.parametrize("kind, expected", [
     ("fifo", "FIFO"), ("dir", "is a directory"), ("device", "character device"),
     ("link-to-fifo", "FIFO"), ("link-to-device", "character device")])
@@ -84,10 +95,10 @@ def test_report_out_onto_a_special_file_is_refused_in_one_line(tmp_path, capsys,
         out = tmp_path / "folder.md"
         out.mkdir()
     elif kind == "device":
-        out = "/dev/null"
+        out = _device(tmp_path)
     else:
         out = tmp_path / "link.md"
-        out.symlink_to(_fifo(tmp_path) if kind == "link-to-fifo" else "/dev/null")
+        out.symlink_to(_fifo(tmp_path) if kind == "link-to-fifo" else _device(tmp_path))
     before = _listing(tmp_path)
     assert main(["report", "--answers", ANSWERS, "--format", "md", "--out", str(out)]) == 2
     err = capsys.readouterr().err
@@ -95,6 +106,8 @@ def test_report_out_onto_a_special_file_is_refused_in_one_line(tmp_path, capsys,
     assert _listing(tmp_path) == before  # nothing replaced, no temporary file
     if kind == "fifo":
         assert stat.S_ISFIFO(os.lstat(out).st_mode)
+    if kind == "device":
+        assert stat.S_ISCHR(os.lstat(out).st_mode)
     if kind.startswith("link"):
         assert os.path.islink(out)
 
