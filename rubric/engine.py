@@ -59,17 +59,22 @@ class Decision:
     alternatives: dict[str, list["PlanResult"]] = field(default_factory=dict)  # every plan, best first
     # The score of the plan shown (the best that survives); `scores` holds each family's best plan's.
     plan_scores: dict[str, float] = field(default_factory=dict)
+    over_limit: set[str] = field(default_factory=set)  # predicted past a stated non-binding limit
 
     def status(self, family: str) -> str:
-        """ok | at risk | over budget | infeasible | eliminated, for the ranking's status column."""
+        """ok | at risk | over limit | eliminated | infeasible, for the ranking's status column: at
+        risk when a stated limit is likely to be missed though the estimate is within it (or a
+        binding one is between the odds thresholds), over limit when the estimate is past it."""
         if family in self.infeasible:
             return "infeasible"
         if family in self.eliminated:
             return "eliminated"
         if family in self.at_risk:
             return "at risk"
-        if self.warnings.get(family):
+        if family in self.over_limit:
             return "over limit"
+        if self.warnings.get(family):  # within a stated limit on the point estimate, but unlikely
+            return "at risk"
         return "ok"
 
 
@@ -85,6 +90,7 @@ class PlanResult:
     infeasible: str | None = None
     warnings: list[str] = field(default_factory=list)
     serves_request: bool = True  # its variant serves every conditioning kind asked
+    over_limit: bool = False  # predicted past a stated limit that does not bind
 
     @property
     def survives(self) -> bool:
@@ -242,6 +248,7 @@ def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
                 f"{_limit_words(c, limit)} limit, {times}")
         elif p < odds["at_risk_below"]:
             relation = "over" if value > limit else "within"
+            result.over_limit = result.over_limit or value > limit
             result.warnings.append(f"{estimate.family}: {_fmt_quantity(value, c.utility['unit'])} predicted, {relation} the "
                                    f"{_limit_words(c, limit)} limit ({p:.0%} likely to meet it)")
     if answers.get("deadline_weeks") is None and estimate.weeks_to_production > horizon:
@@ -343,7 +350,8 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     binding = answers["binding_constraint"]
     notes = list(evidence.get("notes", []))
     notes += [f"at risk: {text}" for text in at_risk.values()]
-    notes += [f"over a limit: {text}" for texts in warnings.values() for text in texts]
+    notes += [f"{'over a limit' if ', over the ' in text else 'at risk'}: {text}"
+              for texts in warnings.values() for text in texts]
     notes += [f"infeasible: {text}" for text in infeasible.values()]
     for family, results in alternatives.items():
         best = max(results, key=lambda r: r.score)
@@ -382,7 +390,8 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
         uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding))
     return Decision(top, feasible, binding, weights, scores, ranking, out, assessments,
                     estimates, reasons, robust, notes, evidence, at_risk, runner_up, infeasible,
-                    warnings, alternatives, plan_scores)
+                    warnings, alternatives, plan_scores,
+                    {f for f, r in chosen.items() if r.over_limit and f not in out})
 
 
 def _limit_words(criterion: Criterion, limit: float) -> str:

@@ -144,3 +144,15 @@ def test_json_names_each_estimates_variant_licence_and_whether_off_the_shelf():
     assert top["off_the_shelf"] is True and isinstance(top["licence"], str)
     assert out["runner_up"] == out["ranking"][1]["architecture"]
     assert all(math.isfinite(r["score"]) for r in out["ranking"])
+
+
+def test_a_soft_limit_met_on_the_estimate_but_unlikely_is_at_risk_and_past_it_over_limit():
+    raw = dict(resolution=256, conditioning=["class"], dataset_images=100_000, pretrained_allowed=False,
+               binding_constraint="none", team_gan_experience="expert")
+    hours = decide(**raw).estimates["gan"].training_gpu_hours
+    within = decide(**raw, training_budget_gpu_hours=hours * 1.2)  # met on the point, ~73% likely
+    p = within.estimates["gan"].p_meets["training_budget"]
+    assert 0.1 < p < 0.9 and within.status("gan") == "at risk"
+    assert any(n.startswith("at risk: gan") and "within the" in n for n in within.notes)
+    past = decide(**raw, training_budget_gpu_hours=hours / 1.2)
+    assert past.status("gan") == "over limit"
