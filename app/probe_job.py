@@ -13,7 +13,6 @@ Torch is imported only by the child process, never by the app.
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import signal
 import subprocess
@@ -21,6 +20,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+
+from probes.results import load_probe_results
+from rubric.errors import InputError
 
 RESULTS_FILENAME = "probe-results.json"  # probes.runner.RESULTS_FILENAME, without importing torch
 CANCEL_GRACE_S = 15.0  # after SIGINT the probe fits its cost model and writes the file
@@ -119,11 +121,12 @@ class ProbeJob:
         return os.path.join(self.out_dir, RESULTS_FILENAME)
 
     def _read(self) -> dict | None:
+        """The results written so far, through the same bounded, validated reader as any probe
+        file (the folder is the app's own, but what the page shows must have passed the checks)."""
         try:
-            with open(self.results_path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None  # not written yet
+            return load_probe_results(self.results_path)
+        except InputError:
+            return None  # not written yet, or not yet readable
 
     def log_tail(self, lines: int = 6) -> str:
         try:

@@ -62,7 +62,7 @@ for kind, text in st.session_state["probe_notices"]:
     getattr(st, kind)(escape(text))
 
 if not sets:
-    st.info("No probe results yet: the decision uses the catalog's assumptions.")
+    st.info("No probe results yet: latency and cost come from the catalog model, calibrated on published measurements.")
     st.stop()
 
 st.subheader("Machines")
