@@ -291,19 +291,24 @@ def plan_kinds(variant: Variant, answers: dict, knowledge: Knowledge) -> list[st
 
 
 def variant_fits(variant: Variant, answers: dict) -> bool:
-    return answers.get("task", "generation") in variant.tasks and answers["resolution"] <= variant.max_resolution
+    return (answers.get("task", "generation") in variant.tasks
+            and variant.min_resolution <= answers["resolution"] <= variant.max_resolution)
 
 
 def candidate_variants(family: Family, answers: dict) -> list[Variant]:
-    """The family's variants for this task and resolution (all of the task's when none reaches
-    the resolution: the largest is then used beyond its published range)."""
+    """The family's variants for this task and resolution (when none covers the resolution, the
+    task's variants whose range comes closest: they are then used beyond their published range)."""
     task = [v for v in family.variants if answers.get("task", "generation") in v.tasks]
-    fits = [v for v in task if answers["resolution"] <= v.max_resolution]
+    fits = [v for v in task if variant_fits(v, answers)]
     if fits:
         return fits
     if task:
-        top = max(v.max_resolution for v in task)
-        return [v for v in task if v.max_resolution == top]
+        res = answers["resolution"]
+
+        def gap(v: Variant) -> float:  # octaves outside the variant's range
+            return max(0.0, math.log2(max(v.min_resolution, 1) / res), math.log2(res / v.max_resolution))
+        closest = min(gap(v) for v in task)
+        return [v for v in task if gap(v) == closest]
     return list(family.variants)
 
 

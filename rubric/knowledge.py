@@ -122,6 +122,7 @@ class Variant:
     teacher: str | None = None  # distilled in house from this variant
     tasks: tuple[str, ...] = ("generation",)
     native_resolution: int | None = None
+    min_resolution: int = 0  # below it the checkpoint's quality falls apart (SDXL below ~768²)
     checkpoint: Checkpoint | None = None
     scores: dict[str, float] = field(default_factory=dict)  # overrides of the family's scores
     scores_source: str | None = None
@@ -329,6 +330,8 @@ def _load_families(raw: dict, architectures: dict, devices: dict) -> dict[str, F
 def _check_variant(variant: Variant, where: str) -> None:
     """What a variant must say for the engine to plan with it: a way to obtain weights (public
     ones, a training budget or a teacher), sources for its overrides, known tasks."""
+    if not 0 <= variant.min_resolution <= variant.max_resolution:
+        raise KnowledgeError(f"{where}: min_resolution must lie between 0 and max_resolution")
     if not variant.tasks or not set(variant.tasks) <= set(TASKS):
         raise KnowledgeError(f"{where}.tasks: expected a non-empty list among {', '.join(TASKS)}")
     ck = variant.checkpoint

@@ -156,3 +156,12 @@ def test_a_soft_limit_met_on_the_estimate_but_unlikely_is_at_risk_and_past_it_ov
     assert any(n.startswith("at risk: gan") and "within the" in n for n in within.notes)
     past = decide(**raw, training_budget_gpu_hours=hours / 1.2)
     assert past.status("gan") == "over limit"
+
+
+def test_sdxl_class_checkpoints_are_not_served_far_below_their_native_side():
+    low = decide(conditioning=["text"], resolution=512)
+    high = decide(conditioning=["text"], resolution=1024)
+    used = lambda d: {r.estimate.variant.id for rs in d.alternatives.values() for r in rs}  # noqa: E731
+    sdxl_based = {v.id for v in KB.variants.values() if v.min_resolution >= 768}
+    assert sdxl_based and not (used(low) & sdxl_based)
+    assert sdxl_based & used(high)
