@@ -49,13 +49,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def _number(text: str, option: str, integer: bool = False) -> float | int:
+# The answers schema's own ceiling on a device's hourly price (questions.yaml gpu_hourly_usd).
+MAX_USD_PER_HOUR = 10_000.0
+# No network's single forward reaches an exaFLOP; beyond it times and money overflow.
+MAX_FLOPS_PER_FORWARD = 1e18
+
+
+def _number(text: str, option: str, integer: bool = False, maximum: float | None = None) -> float | int:
     try:
         value = float(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{option} must be a number, got {text!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{option} must be a number, got {str(text)[:40]!r}") from None
     if not math.isfinite(value) or value <= 0:
-        raise InputError(f"{option} must be positive, got {text}")
+        raise InputError(f"{option} must be positive, got {str(text)[:40]}")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{option} must be at most {maximum:,g}, got {str(text)[:40]}")
     if integer:
         if value != int(value):
             raise InputError(f"{option} must be a whole number, got {text}")
@@ -118,7 +126,7 @@ def _run_catalog(args: argparse.Namespace, knowledge) -> int:
     steps = pipeline.steps if args.steps is None else _number(args.steps, "--steps", True)
     guidance = pipeline.guidance if args.guidance is None else args.guidance
     batch = _number(args.batch, "--batch", integer=True)
-    usd = None if args.usd_per_hour is None else _number(args.usd_per_hour, "--usd-per-hour")
+    usd = None if args.usd_per_hour is None else _number(args.usd_per_hour, "--usd-per-hour", maximum=MAX_USD_PER_HOUR)
     calibration = lm.load_calibration()
     stages = lm.stages_for(pipeline, steps, guidance)
     batch_s = lm.stages_seconds(stages, resolution, batch, device, dtype, stack, knowledge, calibration)
@@ -172,10 +180,10 @@ def _run_probe(args: argparse.Namespace) -> int:
 
     if args.flops_per_forward is None or args.nfe is None:
         raise InputError("--probe-results needs --flops-per-forward and --nfe")
-    flops = _number(args.flops_per_forward, "--flops-per-forward")
+    flops = _number(args.flops_per_forward, "--flops-per-forward", maximum=MAX_FLOPS_PER_FORWARD)
     nfe = _number(args.nfe, "--nfe", integer=True)
     batch = _number(args.batch, "--batch", integer=True)
-    usd = None if args.usd_per_hour is None else _number(args.usd_per_hour, "--usd-per-hour")
+    usd = None if args.usd_per_hour is None else _number(args.usd_per_hour, "--usd-per-hour", maximum=MAX_USD_PER_HOUR)
     results = load_probe_results(args.probe_results)
     out = predict(results, flops, nfe, batch, dtype=args.dtype, architecture=args.architecture)
     out["basis"] = "probe"
