@@ -81,7 +81,7 @@ def _debug() -> bool:
 
 def _say(prefix: str, message: str) -> None:
     """One line on stderr: no control characters (a newline, an escape sequence from a file), bounded."""
-    text = clean_text(message.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+    text = clean_text(message, " ")
     if len(text) > MAX_MESSAGE_CHARS:
         text = text[:MAX_MESSAGE_CHARS - 1] + "…"
     try:

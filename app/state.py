@@ -18,7 +18,7 @@ from app.analysis import analyse
 from app.uploads import parse_answers_upload, parse_probe_upload, read_probe_file
 from reports.probe_view import ProbeSet, unique_labels
 from rubric import answers as answers_mod
-from rubric.errors import InputError
+from rubric.errors import InputError, clean_text
 
 
 def defaults() -> dict:
@@ -112,8 +112,7 @@ def show_failure(err: BaseException, where: str = "This page") -> None:
     import traceback
 
     traceback.print_exception(err, file=sys.stderr)
-    text = "".join(c if c.isprintable() else " " for c in str(err))
-    text = text if len(text) <= 200 else text[:199] + "…"
+    text = clean_text(str(err)[:200], " ")
     st.error(f"{where} could not be drawn from what is loaded ({type(err).__name__}"
              f"{': ' + text if text else ''}). Clear the loaded results or reset the answers to go on.")
     left, right, _ = st.columns([1, 1, 2])

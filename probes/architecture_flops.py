@@ -94,17 +94,10 @@ DDPM_CIFAR10 = dict(
 )
 
 
-# stabilityai/stable-diffusion-2-1, unet/config.json (865 M parameters; 768² v-model)
-SD21_UNET = dict(
-    act_fn="silu", attention_head_dim=[5, 10, 20, 20], block_out_channels=[320, 640, 1280, 1280],
-    center_input_sample=False, cross_attention_dim=1024,
-    down_block_types=["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
-                      "DownBlock2D"],
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=4, layers_per_block=2,
-    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, out_channels=4, sample_size=96,
-    up_block_types=["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
-    use_linear_projection=True,
-)
+# stabilityai/stable-diffusion-2-1, unet/config.json (865 M parameters; 768² v-model): the SD1.5
+# UNet with per-level heads, OpenCLIP-H's 1024-wide context, linear projections, a 96² latent
+SD21_UNET = dict(SD15_UNET, attention_head_dim=[5, 10, 20, 20], cross_attention_dim=1024,
+                 sample_size=96, use_linear_projection=True)
 
 # stabilityai/stable-diffusion-x4-upscaler, unet/config.json, which diffusers converts from
 # Stability-AI/stablediffusion configs/stable-diffusion/x4-upscaling.yaml: model_channels 256,

@@ -17,9 +17,9 @@ Torch-free and dependency-free (`genarch recommend` imports it on its cold-start
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
+from rubric import errors
 from rubric.errors import InputError
 
 MAX_DEPTH = 64  # the writer nests 6 deep; a hostile file may nest 100k deep
@@ -34,12 +34,9 @@ MAX_FLOP_PER_S = 1e18  # 1 EFLOP/s: ~500x an H200's dense fp8 peak
 MAX_MS = 1e9  # 11.6 days per sample or call
 MAX_COUNT = 1e15
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
 def clean_text(text: str) -> str:
     """Control characters, bidi overrides and lone surrogates replaced by spaces."""
-    return _UNSAFE.sub(" ", text)
+    return errors.clean_text(text, " ")
 
 
 class SchemaError(Exception):
@@ -53,21 +50,7 @@ MISSING = object()
 
 def describe(value: Any) -> str:
     """A short, printable account of a bad value for an error message."""
-    if value is MISSING:
-        return "missing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        text = clean_text(value)
-        return repr(text if len(text) <= 40 else text[:37] + "...")
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return "missing" if value is MISSING else errors.excerpt(value)
 
 
 def render_path(path: tuple) -> str:
@@ -474,7 +457,7 @@ def sanitize(tree: Any) -> Any:
     def fix(s: str, path: tuple, limit: int) -> str:
         if len(s) > limit:
             raise SchemaError(path, f"holds a string of {len(s):,} characters, over the limit of {limit:,}")
-        return clean_text(s) if _UNSAFE.search(s) else s
+        return clean_text(s)
 
     if isinstance(tree, str):
         return fix(tree, (), MAX_STRING_CHARS)
@@ -486,7 +469,7 @@ def sanitize(tree: Any) -> Any:
         if depth > MAX_DEPTH:
             raise SchemaError(path[:8], f"nests deeper than {MAX_DEPTH} levels")
         if isinstance(node, dict):
-            if any(not isinstance(k, str) or len(k) > MAX_KEY_CHARS or _UNSAFE.search(k) for k in node):
+            if any(not isinstance(k, str) or len(k) > MAX_KEY_CHARS or not k.isprintable() for k in node):
                 items = [(fix(k, path, MAX_KEY_CHARS), v) for k, v in node.items()]
                 node.clear()
                 node.update(items)
@@ -495,7 +478,7 @@ def sanitize(tree: Any) -> Any:
             entries = enumerate(node)
         for key, value in list(entries):
             if isinstance(value, str):
-                if len(value) > MAX_STRING_CHARS or _UNSAFE.search(value):
+                if len(value) > MAX_STRING_CHARS or not value.isprintable():
                     node[key] = fix(value, path + (key,), MAX_STRING_CHARS)
             elif isinstance(value, (dict, list)):
                 stack.append((value, path + (key,), depth + 1))

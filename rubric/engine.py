@@ -27,7 +27,7 @@ from rubric.estimates import TRAINING_QUANTITIES, Estimate, estimate_plans, skip
 from rubric.knowledge import Criterion, Knowledge
 from rubric.knowledge import load as load_knowledge
 from rubric.latency_model import normal_cdf
-from rubric.utilities import UTILITY_KINDS, Assessment, Context
+from rubric.utilities import UTILITY_KINDS, Assessment, Context, fmt_quantity
 
 @dataclass(frozen=True)
 class Reason:
@@ -244,12 +244,12 @@ def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
                 and p < odds["eliminate_below"]):
             times = f"{value / limit:,.0f}× over" if limit > 0 else "with none allowed"
             result.infeasible = result.infeasible or (
-                f"{estimate.family}: {_fmt_quantity(value, c.utility['unit'])} over the "
+                f"{estimate.family}: {fmt_quantity(value, c.utility['unit'])} over the "
                 f"{_limit_words(c, limit)} limit, {times}")
         elif p < odds["at_risk_below"]:
             relation = "over" if value > limit else "within"
             result.over_limit = result.over_limit or value > limit
-            result.warnings.append(f"{estimate.family}: {_fmt_quantity(value, c.utility['unit'])} predicted, {relation} the "
+            result.warnings.append(f"{estimate.family}: {fmt_quantity(value, c.utility['unit'])} predicted, {relation} the "
                                    f"{_limit_words(c, limit)} limit ({p:.0%} likely to meet it)")
     if answers.get("deadline_weeks") is None and estimate.weeks_to_production > horizon:
         result.infeasible = result.infeasible or (
@@ -264,10 +264,6 @@ def _judge(result: PlanResult, answers: dict, knowledge: Knowledge) -> None:
     if needs_training and estimate.domain_fit is None and estimate.images_used == 0:
         result.infeasible = result.infeasible or (
             f"{estimate.family}: {estimate.label} must be trained on the team's images, and it has none")
-
-
-def _fmt_quantity(value: float, unit: str) -> str:
-    return f"{value / 1000:,.3g} s" if unit == "ms" and value >= 1000 else f"{value:,.3g} {unit}"
 
 
 def _plans_for(family_id: str, answers: dict, knowledge: Knowledge, evidence: dict,
@@ -285,7 +281,8 @@ def _plans_for(family_id: str, answers: dict, knowledge: Knowledge, evidence: di
                + ("pretrained_allowed: false rules out" if not answers["pretrained_allowed"]
                   else "their licences rule out for commercial use"))
     relaxed = {**answers, "pretrained_allowed": True, "commercial_use": False}
-    relaxed_estimates = estimate_plans(relaxed, knowledge, evidence.get("device_profile"), evidence.get("hybrid"))
+    relaxed_estimates = estimate_plans(relaxed, knowledge, evidence.get("device_profile"), evidence.get("hybrid"),
+                                       [family_id])
     return relaxed_estimates[family_id], why
 
 

@@ -3,12 +3,14 @@ that keep what a message or an output quotes from a file short and free of contr
 from __future__ import annotations
 
 import math
-import unicodedata
+import re
 from typing import Any
 
 EXCERPT_CHARS = 40  # the most of a bad value an error message quotes
-# Bidirectional overrides and isolates: they reorder what a terminal or a page shows.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# C0 and C1 controls (newlines and escape sequences too), line and paragraph separators,
+# bidirectional overrides and isolates (they reorder what a terminal or a page shows), and lone
+# surrogates (no output can encode them).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 class InputError(ValueError):
@@ -22,13 +24,12 @@ class OutputError(InputError):
     (a measured rate, say), so the CLI reports it like bad input: one line, exit code 2."""
 
 
-def clean_text(text: str) -> str:
-    """Text without control characters (C0 and C1, DEL: newlines and escape sequences too) or
-    bidirectional overrides; a lone surrogate, which no output can encode, becomes U+FFFD."""
-    if text.isprintable():  # the common case, fast; printable excludes Cc, Cs and the overrides
+def clean_text(text: str, replacement: str = "") -> str:
+    """Text safe to print or draw: each unsafe character (above) replaced by `replacement`; with
+    none given, removed, and a lone surrogate shown as U+FFFD."""
+    if text.isprintable():  # the common case, fast; printable excludes every unsafe character
         return text
-    return "".join("\ufffd" if unicodedata.category(c) == "Cs" else c for c in text
-                   if unicodedata.category(c) != "Cc" and c not in _BIDI)
+    return _UNSAFE.sub(lambda m: replacement or ("\ufffd" if "\ud800" <= m.group() <= "\udfff" else ""), text)
 
 
 def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> str:

@@ -664,11 +664,13 @@ def family_plans(family: Family, answers: dict, knowledge: Knowledge) -> list[Pl
 
 
 def estimate_plans(answers: dict, knowledge: Knowledge, measured: dict | None = None,
-                   hybrid: dict | None = None) -> dict[str, list[Estimate]]:
-    """Family -> an estimate for each of its plans (serving costed once per variant)."""
+                   hybrid: dict | None = None, families: list[str] | None = None) -> dict[str, list[Estimate]]:
+    """Family (all, or those named) -> an estimate for each of its plans (serving costed once per
+    variant)."""
     dm = device_model(knowledge, answers["serving_hardware"], measured, answers.get("serving_stack", "eager"))
     result = {}
-    for key, family in knowledge.families.items():
+    for key in families or knowledge.families:
+        family = knowledge.families[key]
         cache: dict[str, Serving] = {}
         rows = []
         for plan in family_plans(family, answers, knowledge):

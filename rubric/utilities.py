@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-from rubric.estimates import Estimate, Figure, evidence_relevance
+from rubric.estimates import Estimate, Figure, evidence_relevance, weights_source
 from rubric.knowledge import Criterion, Family, Knowledge
 from rubric.uncertainty import se_mean, se_paired_share_difference, se_share
 
@@ -90,7 +90,8 @@ def _ratio(quantity: float, reference: float) -> float:
     return quantity / reference
 
 
-def _fmt(value: float, unit: str) -> str:
+def fmt_quantity(value: float, unit: str) -> str:
+    """A quantity as the reasons print it: seconds past 1,000 ms, whole dollars, 3 figures else."""
     if unit == "ms" and value >= 1000:
         return f"{value / 1000:.3g} s"
     if unit.startswith("USD"):
@@ -115,15 +116,15 @@ def ratio_to_limit(c: Criterion, ctx: Context) -> Assessment:
     if limit is not None:
         r = _ratio(quantity, limit)
         u = curve(r, ctx.knowledge.curves["within_limit"])
-        text = f"{_fmt(quantity, unit)} predicted vs {_fmt(limit, unit)} limit ({r:.2f}×)"
+        text = f"{fmt_quantity(quantity, unit)} predicted vs {fmt_quantity(limit, unit)} limit ({r:.2f}×)"
         if reference is not None and u_ref < u:
             u = u_ref
-            text += f"; {r_ref:.2g}× the {_fmt(reference, unit)} reference counts more"
-        over = f"{name}: {_fmt(quantity, unit)} predicted > {_fmt(limit, unit)} {c.name.lower()} limit"
+            text += f"; {r_ref:.2g}× the {fmt_quantity(reference, unit)} reference counts more"
+        over = f"{name}: {fmt_quantity(quantity, unit)} predicted > {fmt_quantity(limit, unit)} {c.name.lower()} limit"
         return Assessment(u, text, figures, r - 1.0, over)
     if reference is None:
-        return Assessment(1.0, f"{_fmt(quantity, unit)} predicted; no limit stated")
-    text = f"{_fmt(quantity, unit)} predicted; no limit stated, {r_ref:.2g}× genarch's {_fmt(reference, unit)} reference"
+        return Assessment(1.0, f"{fmt_quantity(quantity, unit)} predicted; no limit stated")
+    text = f"{fmt_quantity(quantity, unit)} predicted; no limit stated, {r_ref:.2g}× genarch's {fmt_quantity(reference, unit)} reference"
     return Assessment(u_ref, text, figures)
 
 
@@ -295,8 +296,8 @@ def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
     if e.domain_fit is not None:  # public weights served as they are need none of the team's images
         text = (f"no images needed: public weights used as they are; how well they cover an arbitrary "
                 f"domain: {e.domain_fit:.2f}")
-        source = ctx.knowledge.variants[e.variant.teacher] if e.variant.teacher else e.variant
-        figure = Figure("domain fit of public weights", e.domain_fit, "score 0–1", source.checkpoint.source)
+        figure = Figure("domain fit of public weights", e.domain_fit, "score 0–1",
+                        weights_source(e.variant, ctx.knowledge).checkpoint.source)
         return Assessment(e.domain_fit, text, (figure,), threshold - e.domain_fit,
                           f"{ctx.family.id}: public weights cover an arbitrary domain at {e.domain_fit:.2f} < {threshold:g}")
     available, used = ctx.answers["dataset_images"], e.images_used
