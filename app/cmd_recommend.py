@@ -6,7 +6,7 @@
     genarch recommend answers.yaml --probe-results out/probe-results.json
 
 Fields missing from ANSWERS take their defaults. With --probe-results, the cost model measured
-by `genarch probe` replaces the catalog's assumed efficiency (scaled by the catalog's peak ratio
+by `genarch probe` replaces the calibrated catalog model (scaled by the catalog's peak ratio
 when the probe ran on another device, and said so). Imports neither torch nor streamlit.
 """
 from __future__ import annotations

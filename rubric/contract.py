@@ -141,10 +141,14 @@ def dumps(result: dict[str, Any], **kwargs) -> str:
     return json.dumps(result, allow_nan=False, **kwargs)
 
 
+# A contribution that rounds to +0.000 points in print separates nothing a reader can see.
+SEPARATES_FROM_POINTS = 0.0005
+
+
 def separating_reasons(decision: Decision, limit: int = 3) -> list:
-    """The criteria that put the recommendation ahead of the runner-up (positive contributions),
-    largest first; the single largest when none does (the top family is ahead on none)."""
-    ahead = [r for r in decision.reasons if r.contribution > 0][:limit]
+    """The criteria that put the recommendation ahead of the runner-up (contributions of at least
+    half a thousandth of a point), largest first; the single largest when none does."""
+    ahead = [r for r in decision.reasons if r.contribution >= SEPARATES_FROM_POINTS][:limit]
     return ahead or decision.reasons[:1]
 
 

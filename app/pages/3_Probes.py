@@ -16,8 +16,9 @@ from reports.probe_view import machine_summary, sample_grid_images, training_rec
 state.init()
 answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
 st.title("Measurements on your hardware")
-st.write("Probe results replace the catalog's assumed efficiency in the decision. Run the built-in "
-         "profile here, or load `probe-results.json` files from other machines to compare them.")
+st.write("Measured on the serving device, probe results replace the calibrated catalog model's "
+         "latency and cost in the decision. Run the built-in profile here, or load "
+         "`probe-results.json` files from other machines to compare them.")
 
 run, load = st.columns(2, gap="large")
 with run:
