@@ -35,6 +35,12 @@ Schema (schema_version 1); every key below is always present:
   robustness            {top_choice_share, draws, seed, log_weight_sigma, max_factor,
                         flip_weight_change: {criterion: relative change or null},
                         flip_to: {criterion: family or null}}
+  what_if               [{field, label, change ("at_least" | "at_most" | "set"), threshold (a
+                        number, or null for a choice), value (the answer as changed), current
+                        (as given), recommendation, variant_name, holds_to_end (numbers: the
+                        far end of the searched range recommends the same), text}]: each single
+                        answer change found, by running the engine again, to change the
+                        recommendation (rubric/what_if.py); numbers nearest first, then choices
   notes                 [str]
   evidence              {probe_results: path or null, device_profile: the measured cost model
                         used (device_name, effective_flop_per_s, …) or null, training: measured
@@ -60,6 +66,7 @@ from rubric.engine import Decision
 from rubric.errors import OutputError, clean_text
 from rubric.knowledge import Knowledge
 from rubric.knowledge import load as load_knowledge
+from rubric import what_if as what_if_mod
 
 SCHEMA_VERSION = 1
 # The estimate fields that are a time, an amount of money or a count: finite and ≥ 0, always.
@@ -152,7 +159,11 @@ def separating_reasons(decision: Decision, limit: int = 3) -> list:
     return ahead or decision.reasons[:1]
 
 
-def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = None) -> dict[str, Any]:
+def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = None,
+            what_if: bool = True) -> dict[str, Any]:
+    """The decision as the JSON contract. `what_if` runs the answer-level search
+    (rubric.what_if: the engine again per changed answer, ~0.05–0.5 s); False leaves the list
+    empty, for callers that only need the ranking."""
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
     for family, e in decision.estimates.items():
@@ -243,6 +254,8 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "flip_weight_change": {k: (None if v is None else round(v, 4)) for k, v in r.flip_weight_change.items()},
             "flip_to": dict(r.flip_to),
         },
+        "what_if": [w.as_dict() for w in what_if_mod.search(answers, knowledge, decision.evidence,
+                                                              decision.recommendation)] if what_if else [],
         "notes": list(decision.notes),
         "evidence": {"probe_results": decision.evidence.get("probe_results"),
                      "device_profile": decision.evidence.get("device_profile"),

@@ -49,7 +49,7 @@ class Decision:
     assessments: dict[str, dict[str, Assessment]]
     estimates: dict[str, Estimate]  # each family's chosen plan
     reasons: list[Reason]
-    robustness: robustness_mod.Robustness
+    robustness: robustness_mod.Robustness | None  # None when decide ran with robust=False
     notes: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)
     at_risk: dict[str, str] = field(default_factory=dict)  # family -> "48% likely to meet …"
@@ -155,12 +155,28 @@ def _images_grid(available: int) -> list[int]:
     return sorted(grid)
 
 
-def _best_images(estimate: Estimate, answers, knowledge, weights, evidence) -> Estimate:
+# Answers that reach neither a plan's training estimate nor the criteria that depend on the images
+# it trains on (data, training budget, deadline): a search that varies only these may reuse the
+# image count found for the same plan (see decide's `memo`).
+SERVING_ONLY_ANSWERS = frozenset({"latency_budget_ms", "samples_per_month", "gpu_hourly_usd", "serving_mode",
+                                  "inference_budget_usd_per_month", "serving_stack"})
+
+
+def _best_images(estimate: Estimate, answers, knowledge, weights, evidence, memo: dict | None = None) -> Estimate:
     """A fine-tune's GPU-hours grow with the images it uses and its data utility with them too:
     use the count, up to all the team has, that scores best on the criteria that depend on it."""
     available = answers["dataset_images"]
     if estimate.how != "fine_tune" or estimate.training_hours_per_image <= 0 or available <= 1:
         return estimate
+    if memo is not None:
+        key = (estimate.variant.id, estimate.how, estimate.in_house_distillation,
+               tuple(sorted((k, repr(v)) for k, v in answers.items() if k not in SERVING_ONLY_ANSWERS)),
+               tuple(sorted(weights.items())))
+        if key in memo:
+            return estimate.at_images(memo[key])
+        best = _best_images(estimate, answers, knowledge, weights, evidence)
+        memo[key] = best.images_used
+        return best
     depends = {cid: c for cid, c in knowledge.criteria.items()
                if c.utility["kind"] == "data_sufficiency"
                or c.utility.get("quantity") in TRAINING_QUANTITIES}
@@ -287,7 +303,7 @@ def _plans_for(family_id: str, answers: dict, knowledge: Knowledge, evidence: di
 
 
 def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None,
-           weights: dict[str, float] | None = None) -> Decision:
+           weights: dict[str, float] | None = None, *, robust: bool = True, memo: dict | None = None) -> Decision:
     """Rank the candidate families for validated `answers` (see rubric.answers.validate).
 
     `evidence` holds measurements from probes, as plain data: `device_profile` (see
@@ -299,7 +315,9 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     student's measured quality into the hybrid's fidelity and diversity. Each measurement weighs
     by how far it speaks for the production setting (criteria.yaml evidence_relevance).
     `weights` overrides the weights derived from the answers (used by tests and sensitivity
-    analysis).
+    analysis). `robust=False` skips the robustness analysis (Decision.robustness is None): a
+    search that needs only the ranking. `memo`, a dict kept across calls with the same knowledge
+    and evidence, reuses each fine-tune's best image count while only SERVING_ONLY_ANSWERS change.
     """
     knowledge = knowledge or load_knowledge()
     criteria = knowledge.criteria
@@ -315,7 +333,7 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
         plans, unavailable = _plans_for(family_id, answers, knowledge, evidence, plan_estimates)
         results = []
         for estimate in plans:
-            estimate = _best_images(estimate, answers, knowledge, weights, evidence)
+            estimate = _best_images(estimate, answers, knowledge, weights, evidence, memo)
             row = _assess(estimate, answers, knowledge, evidence)
             result = PlanResult(estimate, row, score({c: a.utility for c, a in row.items()}, weights, scale))
             _judge(result, answers, knowledge)
@@ -382,11 +400,11 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     reasons = _explain(top, runner_up, weights, assessments, scale)
     utilities = {f: {c: a.utility for c, a in row.items()} for f, row in assessments.items()}
     considered = alive if feasible else [top]
-    robust = robustness_mod.analyse(
+    analysis = robustness_mod.analyse(
         {f: utilities[f] for f in considered}, weights, top, knowledge.robustness,
-        uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding))
+        uncertain=_uncertain_cells(considered, answers, knowledge, estimates, binding)) if robust else None
     return Decision(top, feasible, binding, weights, scores, ranking, out, assessments,
-                    estimates, reasons, robust, notes, evidence, at_risk, runner_up, infeasible,
+                    estimates, reasons, analysis, notes, evidence, at_risk, runner_up, infeasible,
                     warnings, alternatives, plan_scores,
                     {f for f, r in chosen.items() if r.over_limit and f not in out})
 

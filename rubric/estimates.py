@@ -15,6 +15,8 @@ same model at the training batch; about 3× the forward FLOPs per image seen).
 """
 from __future__ import annotations
 
+import copy
+
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -109,12 +111,16 @@ class Estimate:
         low, high = lm.interval(hours, half)
         week_hours = self.training_gpus * HOURS_PER_WEEK
         words = self.assumptions[:5] + [self._training_words(hours, half)]
-        return replace(self, images_used=images, training_gpu_hours=hours,
-                       weeks_to_production=self.engineering_weeks + hours / week_hours,
-                       training_gpu_hours_interval=(low, high),
-                       weeks_interval=(self.engineering_weeks + low / week_hours,
-                                       self.engineering_weeks + high / week_hours),
-                       assumptions=words, p_meets={}, p_meets_limits=1.0)
+        # A shallow copy, not dataclasses.replace: the engine tries every image count of a grid
+        # for every fine-tune, and re-running __init__ each time was most of a decision's time.
+        trial = copy.copy(self)
+        trial.__dict__.update(images_used=images, training_gpu_hours=hours,
+                              weeks_to_production=self.engineering_weeks + hours / week_hours,
+                              training_gpu_hours_interval=(low, high),
+                              weeks_interval=(self.engineering_weeks + low / week_hours,
+                                              self.engineering_weeks + high / week_hours),
+                              assumptions=words, p_meets={}, p_meets_limits=1.0)
+        return trial
 
     def _training_words(self, hours: float, half: float) -> str:
         if self.how == "as_is" and not self.in_house_distillation:
