@@ -4,15 +4,18 @@
     job.status()    # running / done / failed / cancelled, progress across probes, stage, log tail
     job.cancel()    # SIGINT: the probe stops cleanly and keeps what it measured
 
-The runner rewrites probe-results.json atomically after every measurement, so progress is read
-from that file: inference rows against the number the config plans, training runs against the
-runs it plans, a controllability section done when it is complete, and every probe that has
-finished (`probe_wall_s`) done; probes are weighted by how long each takes.
+Progress comes from probe-progress.json, which the runner rewrites on every step its progress
+bar counts and, at most once a second, on every training step (probes/runner.py): within the
+probe running, the steps done of those it planned, or, while a probe trains for minutes before
+its first step, the time it has run against what it takes in the quick profile on a 2-core CPU,
+whichever is further. Probes that finished count whole; probes are weighted by how long each
+takes. Without the progress file (a run just starting), the rows in probe-results.json count.
 Torch is imported only by the child process, never by the app.
 """
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import subprocess
@@ -22,9 +25,9 @@ import time
 from dataclasses import dataclass, field
 
 from probes.results import load_probe_results
+from probes.runner import PROGRESS_FILENAME, RESULTS_FILENAME
 from rubric.errors import InputError
 
-RESULTS_FILENAME = "probe-results.json"  # probes.runner.RESULTS_FILENAME, without importing torch
 CANCEL_GRACE_S = 15.0  # after SIGINT the probe fits its cost model and writes the file
 
 
@@ -64,15 +67,63 @@ def expected_training_runs(config: dict | None) -> int | None:
         return None
 
 
-def progress(results: dict) -> tuple[float, str]:
-    """(share of the run done, what it is measuring now) from a results file being written."""
+# The time share of a probe stops short of whole: only its last step says it is done.
+TIME_SHARE_CAP = 0.95
+# A progress file is a few hundred bytes; anything far larger is not one.
+MAX_PROGRESS_BYTES = 64_000
+
+
+def read_progress_file(path: str) -> dict | None:
+    """The runner's progress record, or None when absent, half-written or not one."""
+    try:
+        if os.path.getsize(path) > MAX_PROGRESS_BYTES:
+            return None
+        with open(path, encoding="utf-8") as f:
+            record = json.load(f)
+    except (OSError, ValueError):
+        return None
+    fields = {"probe": str, "done": int, "total": int, "training_steps": int, "probe_started_unix": (int, float),
+              "finished": list, "label": str}
+    if not isinstance(record, dict) or not all(isinstance(record.get(k), t) and not isinstance(record.get(k), bool)
+                                               for k, t in fields.items()):
+        return None
+    return record
+
+
+def within_probe(record: dict, now: float) -> float:
+    """Share of the running probe done: its steps done of those planned, or the time it has run
+    against its quick-CPU duration (capped below whole), whichever is further."""
+    steps = min(record["done"] / record["total"], 1.0) if record["total"] > 0 else 0.0
+    expected_s = QUICK_CPU_SECONDS.get(record["probe"], 60)
+    timed = min(max(now - record["probe_started_unix"], 0.0) / expected_s, TIME_SHARE_CAP)
+    return max(steps, timed)
+
+
+def _running_stage(record: dict, i: int, count: int, unit: str) -> str:
+    name, done, total = record["probe"], record["done"], record["total"]
+    text = f"probe {i + 1} of {count}, {name}: {done} of {total} {unit}" if total else \
+        f"probe {i + 1} of {count}, {name}: starting"
+    if record["training_steps"]:
+        text += f"; training ({record['training_steps']:,} steps since the last)"
+    return text
+
+
+def progress(results: dict, record: dict | None = None, now: float | None = None) -> tuple[float, str]:
+    """(share of the run done, what it is measuring now) from the results file being written and
+    the runner's progress record (`read_progress_file`), when there is one."""
     config = results.get("config") or {}
-    probes = list(config.get("probes") or ["inference"])
-    finished = results.get("probe_wall_s") or {}
+    probes = list(config.get("probes") or (record or {}).get("probes") or ["inference"])
+    finished = set(results.get("probe_wall_s") or {}) | set((record or {}).get("finished") or [])
+    now = time.time() if now is None else now
     done, stage = {}, ""
     for i, name in enumerate(probes):
         if name in finished:
             done[name] = 1.0
+            continue
+        if record is not None and record["probe"] == name:
+            done[name] = within_probe(record, now)
+            if not stage:
+                stage = _running_stage(record, i, len(probes), STEP_UNITS.get(name, "measurements"))
             continue
         if name == "inference":
             count, planned, unit = len(results.get("inference") or []), expected_rows(config), "measurements"
@@ -87,6 +138,10 @@ def progress(results: dict) -> tuple[float, str]:
             stage = f"probe {i + 1} of {len(probes)}, {name}{detail}"
     weights = {name: QUICK_CPU_SECONDS.get(name, 60) for name in probes}
     return sum(weights[n] * done[n] for n in probes) / sum(weights.values()), stage
+
+
+# What a step of each probe is (what its tqdm bar counts).
+STEP_UNITS = {"inference": "measurements", "training": "training runs"}
 
 
 @dataclass
@@ -120,6 +175,10 @@ class ProbeJob:
     def results_path(self) -> str:
         return os.path.join(self.out_dir, RESULTS_FILENAME)
 
+    @property
+    def progress_path(self) -> str:
+        return os.path.join(self.out_dir, PROGRESS_FILENAME)
+
     def _read(self) -> dict | None:
         """The results written so far, through the same bounded, validated reader as any probe
         file (the folder is the app's own, but what the page shows must have passed the checks)."""
@@ -146,7 +205,8 @@ class ProbeJob:
             self.process.kill()  # it ignored SIGINT for too long
             code = self.process.wait()
         if code is None:
-            share, stage = progress(results) if results else (0.0, "starting")
+            record = read_progress_file(self.progress_path)
+            share, stage = progress(results, record) if results else (0.0, "starting")
             return JobStatus("running", rows, expected, elapsed,
                              "cancelling: finishing the current measurement" if self.cancelled_at else "",
                              share, stage)

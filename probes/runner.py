@@ -6,6 +6,11 @@ The file is rewritten (atomically) after each measurement, so Ctrl-C, a crash or
 valid file with `complete: false` and every finished row; `resume=True` reloads it, checks that it
 was made with the same options on the same device, and skips the rows it already holds. When
 the run stops, for whatever reason, the cost model is fitted on the rows there are.
+
+Beside it, probe-progress.json says where the run is, rewritten (atomically) on every step the
+progress bar counts and, throttled, on every training step a probe reports through
+`check_budget`: probes that write a results row only after minutes of training (hybrid,
+training) still show that they move. The app's progress bar reads it (app/probe_job.py).
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from probes.atomic import write_json_atomic
 from probes.config import ProbeConfig
 from probes.cost_model import fit_cost_model
 from probes.machine_lock import exclusive_machine
@@ -24,6 +30,58 @@ from probes.results import load_probe_results, new_results, row_key, write_probe
 from rubric.errors import InputError
 
 RESULTS_FILENAME = "probe-results.json"
+PROGRESS_FILENAME = "probe-progress.json"
+# Training steps come many per second on a GPU: the file is rewritten at most this often for
+# them (each rewrite is an fsync'd rename); planned steps and finished measurements always.
+PROGRESS_MIN_INTERVAL_S = 1.0
+
+
+def progress_path(out_path: str) -> str:
+    """The progress file beside a results file."""
+    return os.path.join(os.path.dirname(os.path.abspath(out_path)), PROGRESS_FILENAME)
+
+
+@dataclass
+class ProgressFile:
+    """Where the run is, for another process to read: the probe running (`probe`, position
+    `index` in `probes`), its steps `done` of `total` (those the tqdm bar counts), the training
+    steps since its last finished step, and when the probe started (Unix seconds)."""
+    path: str | None
+    probes: list[str] = field(default_factory=list)
+    finished: list[str] = field(default_factory=list)
+    probe: str = ""
+    index: int = 0
+    done: int = 0
+    total: int = 0
+    label: str = ""
+    training_steps: int = 0
+    probe_started_unix: float = 0.0
+    _written: float = 0.0
+
+    def start(self, name: str) -> None:
+        self.probe, self.index = name, self.probes.index(name) if name in self.probes else 0
+        self.done = self.total = self.training_steps = 0
+        self.label, self.probe_started_unix = "", time.time()
+        self.write()
+
+    def finish(self, name: str) -> None:
+        if name not in self.finished:
+            self.finished.append(name)
+        self.write()
+
+    def write(self, throttled: bool = False) -> None:
+        now = time.monotonic()
+        if self.path is None or (throttled and now - self._written < PROGRESS_MIN_INTERVAL_S):
+            return
+        self._written = now
+        record = {"probes": self.probes, "finished": self.finished, "probe": self.probe, "index": self.index,
+                  "done": self.done, "total": self.total, "label": self.label,
+                  "training_steps": self.training_steps, "probe_started_unix": self.probe_started_unix,
+                  "updated_unix": time.time()}
+        try:
+            write_json_atomic(self.path, record, label="probe progress")
+        except (OSError, InputError):
+            pass  # progress is a courtesy to a watcher; the results file is what must be written
 
 
 class BudgetExceeded(Exception):
@@ -40,6 +98,7 @@ class ProbeContext:
     deadline: float | None = None  # time.monotonic() value; None = no budget
     progress: object | None = None  # a tqdm bar, or None off a terminal
     notes: list = field(default_factory=list)
+    progress_file: ProgressFile = field(default_factory=lambda: ProgressFile(None))
 
     def add_row(self, section: str, row: dict) -> None:
         """Append a row to a list section (e.g. "inference") and save the file."""
@@ -62,6 +121,10 @@ class ProbeContext:
         self.write()
 
     def check_budget(self) -> None:
+        """Called between measurements and on every training step: stops a run over budget, and
+        tells the progress file that training moves."""
+        self.progress_file.training_steps += 1
+        self.progress_file.write(throttled=True)
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise BudgetExceeded
 
@@ -69,11 +132,17 @@ class ProbeContext:
         if self.progress is not None:
             self.progress.total = (self.progress.total or 0) + total
             self.progress.update(already_done)
+        self.progress_file.total += total
+        self.progress_file.done += already_done
+        self.progress_file.write()
 
     def advance(self, label: str = "") -> None:
         if self.progress is not None:
             self.progress.set_postfix_str(label, refresh=False)
             self.progress.update(1)
+        self.progress_file.done += 1
+        self.progress_file.label, self.progress_file.training_steps = label, 0
+        self.progress_file.write()
 
 
 def _resume(path: str, config: ProbeConfig, environment: dict) -> dict:
@@ -151,17 +220,20 @@ def _run_probes(config: ProbeConfig, out_path: str, resume: bool, show_progress:
         progress = tqdm(total=0, unit="measurement", desc="probing", file=sys.stderr)
     deadline = time.monotonic() + config.budget_s if config.budget_s is not None else None
     ctx = ProbeContext(config, done, results, lambda: write_probe_results(out_path, results),
-                       deadline, progress)
+                       deadline, progress,
+                       progress_file=ProgressFile(progress_path(out_path), list(config.probes)))
     ctx.notes.extend(notes)
     interrupted = False
     try:
         for name in config.probes:
             started = time.monotonic()
+            ctx.progress_file.start(name)
             try:
                 get_probe(name).run(ctx)
             finally:  # wall seconds per probe, summed over resumed runs (a partial one counts too)
                 wall = results.setdefault("probe_wall_s", {})
                 wall[name] = wall.get(name, 0.0) + time.monotonic() - started
+            ctx.progress_file.finish(name)
         results["complete"] = True
     except BudgetExceeded:
         results["stop_reason"] = "budget"
