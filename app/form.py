@@ -1,10 +1,12 @@
 """The questionnaire, generated from the answers schema (rubric/data/questions.yaml).
 
-One widget per question, keyed `q_<field>`, so AppTest and the browser test find each by name.
-The schema's type picks the widget; its help, unit and expected range are shown beside it; a
-field that fails validation shows the one-line message of rubric.answers right under it.
+One widget per question, keyed `q_<field>`, so AppTest and the browser test find each by name,
+in the sections of SECTIONS: the constraint that cannot move first, then what must be served,
+what the team has, the team and its time, and the priorities. Each field shows its plain label,
+its help once (the tooltip), and its unit and expected range once (the caption); a field that
+fails validation shows the one-line message of rubric.answers right under it.
 Numbers are entered without widget-side bounds, so an out-of-range value reaches the same
-validation (and message) as the command line. Empty means null where null ("no limit") is allowed.
+validation (and message) as the command line. Empty means "no limit" where the schema allows null.
 """
 from __future__ import annotations
 
@@ -17,8 +19,21 @@ from rubric import answers as answers_mod
 from rubric.answers import Question
 from rubric.errors import InputError
 
-ACRONYMS = {"gpu": "GPU", "usd": "USD", "gan": "GAN", "ms": "ms"}
 NULL_WORDS = ("", "null", "none", "no limit")
+NO_LIMIT = "no limit"
+# The questionnaire's sections, in the order a person decides them: what cannot move comes
+# first, because it eliminates candidates before anything is weighed.
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("The constraint that cannot move", ("binding_constraint",)),
+    ("What you must serve", ("task", "conditioning", "resolution", "latency_budget_ms", "serving_hardware",
+                             "serving_stack", "samples_per_month", "serving_mode", "gpu_hourly_usd",
+                             "inference_budget_usd_per_month")),
+    ("What you have", ("dataset_images", "pretrained_allowed", "commercial_use", "training_budget_gpu_hours",
+                       "training_gpus")),
+    ("Your team and time", ("team_gan_experience", "team_can_maintain_custom_pipeline",
+                            "training_risk_tolerance", "deadline_weeks")),
+    ("Priorities", ("fidelity_priority", "diversity_priority")),
+)
 
 
 def key(name: str) -> str:
@@ -26,15 +41,23 @@ def key(name: str) -> str:
 
 
 def label(q: Question) -> str:
-    words = [ACRONYMS.get(w, w) for w in q.name.split("_")]
-    if q.unit:  # "latency_budget_ms" [ms] -> "Latency budget (ms)"; the unit says the rest
-        short = list(words)
-        while short and (short[-1].lower() in q.unit.lower() or short[-1] == "per"):
-            short.pop()
-        words = short if len(short) >= 2 else words
-    text = " ".join(words)
-    text = text[0].upper() + text[1:]
-    return f"{text} ({q.unit})" if q.unit else text
+    """The plain label: no unit (the caption gives it once)."""
+    return q.title()
+
+
+def expected_words(q: Question) -> str:
+    """The unit and the expected range, as the caption under a field says them ("null" is a YAML
+    word: the form says "empty for no limit")."""
+    text = q.expected().removesuffix(", or null")
+    if q.type in ("choice", "hardware", "choices", "bool"):
+        return ""  # the widget shows its choices
+    unit = f"In {q.unit}: " if q.unit else ""
+    text = unit + (text[0].upper() + text[1:] if not unit else text)
+    return text + ("; leave empty for no limit." if q.nullable else ".")
+
+
+def choice_words(choice: str) -> str:
+    return choice.replace("_", " ")
 
 
 def to_widget(q: Question, value: Any) -> Any:
@@ -57,14 +80,14 @@ def from_widget(q: Question, value: Any) -> Any:
         try:
             number = float(text)
         except ValueError:
-            return text  # validation names it: "expected a number > 0, or null, got 'abc'"
+            return text  # validation names it: "expected a number > 0, got 'abc'"
         return int(number) if number.is_integer() and q.type == "int" else number
     return value
 
 
 def sync_widgets(answers: dict, force: bool = False) -> None:
     """Give each question's widget the canonical answer when it has no state (first visit) or when
-    `force` (an answers file loaded). Otherwise keep what the user typed, applied or not:
+    `force` (an answers file or an example loaded). Otherwise keep what the form last submitted:
     Streamlit deletes a widget's state while its page is not shown, and writing the value back
     before any widget is drawn makes it ordinary session state that survives the other pages."""
     for name, q in answers_mod.questions().items():
@@ -76,8 +99,8 @@ def sync_widgets(answers: dict, force: bool = False) -> None:
 
 
 def unapplied(answers: dict) -> list[str]:
-    """The questions whose widget differs from the answers the decision uses (edits not yet
-    applied with Recommend), in schema order."""
+    """The questions whose widget differs from the answers the decision uses (a submit that
+    failed validation), in schema order."""
     raw = raw_from_state()
     return [name for name, q in answers_mod.questions().items()
             if raw[name] != from_widget(q, to_widget(q, answers[name]))]
@@ -89,27 +112,29 @@ def raw_from_state() -> dict:
 
 
 def field_errors(raw: dict) -> dict[str, str]:
-    """Each field validated on its own, so every wrong field gets its own message at once."""
+    """Each field validated on its own, so every wrong field gets its own message at once; in the
+    form's words ("empty for no limit", not YAML's "null")."""
     errors = {}
     for name in answers_mod.questions():
         try:
             answers_mod.validate({name: raw[name]})
         except InputError as err:
             message = str(err)
-            errors[name] = message[len(name) + 2:] if message.startswith(f"{name}: ") else message
+            message = message[len(name) + 2:] if message.startswith(f"{name}: ") else message
+            errors[name] = message.replace(", or null,", ", or empty for no limit,")
     return errors
 
 
 def _widget(q: Question) -> None:
     k, text = key(q.name), label(q)
     if q.type in ("choice", "hardware"):
-        st.selectbox(text, q.choices, key=k, help=q.help)
+        st.selectbox(text, q.choices, key=k, help=q.help, format_func=choice_words)
     elif q.type == "choices":
-        st.multiselect(text, q.choices, key=k, help=q.help)
+        st.multiselect(text, q.choices, key=k, help=q.help, format_func=choice_words)
     elif q.type == "bool":
         st.checkbox(text, key=k, help=q.help)
     elif q.nullable:
-        st.text_input(text, key=k, help=q.help, placeholder="empty = no limit")
+        st.text_input(text, key=k, help=q.help, placeholder=NO_LIMIT)
     elif q.type == "int":
         st.number_input(text, key=k, step=1, format="%d", help=q.help)
     else:
@@ -117,11 +142,17 @@ def _widget(q: Question) -> None:
 
 
 def render_fields(errors: dict[str, str], columns: int = 2) -> None:
-    """Every question, in schema order, laid out in columns; help and range under each."""
-    cols = st.columns(columns, gap="large")
-    for i, (name, q) in enumerate(answers_mod.questions().items()):
-        with cols[i % columns]:
-            _widget(q)
-            st.caption(f"{q.help} Expected: {q.expected()}.")  # the schema's own text, not user input
-            if name in errors:
-                st.error(escape(errors[name]), icon="⚠️")
+    """Every question, section by section, laid out in columns; the unit and range under each."""
+    schema = answers_mod.questions()
+    for title, names in SECTIONS:
+        st.subheader(title)
+        cols = st.columns(columns, gap="large")
+        for i, name in enumerate(names):
+            q = schema[name]
+            with cols[i % columns]:
+                _widget(q)
+                words = expected_words(q)
+                if words:
+                    st.caption(words)  # the schema's own text, not user input
+                if name in errors:
+                    st.error(escape(errors[name]), icon="⚠️")

@@ -13,7 +13,7 @@ from typing import Callable
 
 import streamlit as st
 
-from app import form
+from app import form, scenarios
 from app.analysis import analyse
 from app.uploads import parse_answers_upload, parse_probe_upload, read_probe_file
 from reports.probe_view import ProbeSet, unique_labels
@@ -26,17 +26,51 @@ def defaults() -> dict:
         "answers": answers_mod.defaults(),  # validated answers: what the decision uses
         "answers_errors": {},  # field -> message, from the last submit that failed
         "answers_notice": None,  # ("success" | "error", text) after a load or a submit
+        "answers_toast": None,  # text shown once as a toast after a successful submit or load
+        "link_error": None,  # why the answers in the link (query params) were not used
+        "saved_scenarios": [],  # [(name, answers)]: what the Compare page compares
+        "compare_notice": None,  # ("success" | "error", text) after saving or adding a scenario
         "probe_sets": [],  # ProbeSet: uploaded files and finished runs, compared side by side
         "probe_notices": [],  # [("success" | "error" | "warning", text)]
         "probe_job": None,  # app.probe_job.ProbeJob while a probe runs (or until collected)
     }
 
 
+MAX_SAVED_SCENARIOS = 8  # the Compare page shows three at a time; older ones give way
+
+
 def init() -> None:
+    """Session defaults; on a fresh session, the answers in the link; then the link kept in step
+    with the applied answers, on every page, so a reload or a copied link gives the same scenario."""
+    fresh = "answers" not in st.session_state
     for name, value in defaults().items():
         if name not in st.session_state:
             st.session_state[name] = value
+    if fresh and len(st.query_params):
+        _answers_from_link()
     form.sync_widgets(st.session_state["answers"])
+    if "compare_pick" in st.session_state:  # kept while the Compare page is not shown (see sync_widgets)
+        st.session_state["compare_pick"] = st.session_state["compare_pick"]
+    sync_link()
+
+
+def _answers_from_link() -> None:
+    params = {k: st.query_params.get_all(k) for k in list(st.query_params.keys())[:scenarios.MAX_PARAMS + 1]}
+    try:
+        st.session_state["answers"] = scenarios.from_query_params(params)
+    except InputError as err:
+        st.session_state["link_error"] = f"The link's answers were not used: {err}. The defaults apply."
+        st.session_state["answers_notice"] = ("error", st.session_state["link_error"])
+        return
+    st.session_state["answers_notice"] = ("success", "Answers loaded from the link.")
+
+
+def sync_link() -> None:
+    """The URL's query params: the applied answers that differ from the defaults."""
+    wanted = scenarios.to_query_params(st.session_state["answers"])
+    current = {k: st.query_params.get_all(k) for k in st.query_params.keys()}
+    if current != {k: [v] for k, v in wanted.items()}:
+        st.query_params.from_dict(wanted)
 
 
 # --- callbacks: run before the page script, so they may set widget values ---------------------
@@ -50,10 +84,29 @@ def on_answers_upload() -> None:
     except InputError as err:
         st.session_state["answers_notice"] = ("error", f"Not loaded: {err}")
         return
+    st.session_state["example_pick"] = None
+    _apply(answers, f"Loaded the answers from {upload.name}.")
+
+
+def _apply(answers: dict, message: str) -> None:
     st.session_state["answers"] = answers
     st.session_state["answers_errors"] = {}
+    st.session_state["link_error"] = None
     form.sync_widgets(answers, force=True)
-    st.session_state["answers_notice"] = ("success", f"Loaded the answers from {upload.name}.")
+    st.session_state["answers_notice"] = ("success", message)
+    st.session_state["answers_toast"] = message
+
+
+def on_example_pick() -> None:
+    name = st.session_state.get("example_pick")
+    if name is None:
+        return
+    try:
+        answers, _ = scenarios.load_example(name)
+    except InputError as err:
+        st.session_state["answers_notice"] = ("error", f"Not loaded: {err}")
+        return
+    _apply(answers, f"Loaded the example {name}.")
 
 
 def submit_answers() -> None:
@@ -66,7 +119,51 @@ def submit_answers() -> None:
             "error", f"{len(errors)} answer(s) need fixing; the messages are beside the fields.")
         return
     st.session_state["answers"] = answers_mod.validate(raw)
+    st.session_state["link_error"] = None
     st.session_state["answers_notice"] = ("success", "Answers saved; the recommendation is updated.")
+    st.session_state["answers_toast"] = "Answers saved; the recommendation is updated."
+
+
+def _save_scenario(name: str, answers: dict) -> None:
+    saved = [(n, a) for n, a in st.session_state["saved_scenarios"] if n != name]
+    st.session_state["saved_scenarios"] = (saved + [(name, dict(answers))])[-MAX_SAVED_SCENARIOS:]
+    picked = [n for n in st.session_state.get("compare_pick") or [] if n != name]
+    st.session_state["compare_pick"] = [n for n in picked if n in dict(st.session_state["saved_scenarios"])][-2:] + [name]
+    st.session_state["compare_notice"] = ("success", f"Saved {name} for comparison.")
+
+
+def save_scenario() -> None:
+    """The applied answers (what the recommendation uses), under the name typed beside the button."""
+    taken = [n for n, _ in st.session_state["saved_scenarios"]]
+    _save_scenario(scenarios.scenario_name(st.session_state.get("scenario_name") or "", taken),
+                   st.session_state["answers"])
+    st.session_state["scenario_name"] = ""
+
+
+def add_example_scenario() -> None:
+    name = st.session_state.get("compare_example")
+    if name is None:
+        return
+    try:
+        answers, _ = scenarios.load_example(name)
+    except InputError as err:
+        st.session_state["compare_notice"] = ("error", f"Not added: {err}")
+        return
+    _save_scenario(name, answers)
+
+
+def clear_scenarios() -> None:
+    st.session_state["saved_scenarios"] = []
+    st.session_state["compare_pick"] = []
+    st.session_state["compare_notice"] = None
+
+
+def compared() -> list[scenarios.Scenario]:
+    """The saved scenarios picked for comparison, each with its decision (same probe evidence as
+    the session's own)."""
+    saved = dict(st.session_state["saved_scenarios"])
+    return [scenarios.Scenario(name, saved[name], decision_for(saved[name]))
+            for name in st.session_state.get("compare_pick") or [] if name in saved]
 
 
 def on_probe_upload() -> None:
@@ -99,10 +196,18 @@ def clear_probe_results() -> None:
 
 
 def reset_answers() -> None:
-    st.session_state["answers"] = answers_mod.defaults()
-    st.session_state["answers_errors"] = {}
-    st.session_state["answers_notice"] = ("success", "Answers reset to the defaults.")
-    form.sync_widgets(st.session_state["answers"], force=True)
+    st.session_state["example_pick"] = None
+    _apply(answers_mod.defaults(), "Answers reset to the defaults.")
+
+
+def page_link(path: str, label: str, icon: str | None = None) -> None:
+    """A link to another page of the app (path relative to app/streamlit_app.py)."""
+    from streamlit.errors import StreamlitPageNotFoundError
+
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitPageNotFoundError:  # a page run on its own (AppTest) has no navigation to link into
+        st.caption(label)
 
 
 def show_failure(err: BaseException, where: str = "This page") -> None:
@@ -177,7 +282,12 @@ def _analyse(answers_yaml: str, sets_key: tuple, _answers: dict, _sets: list[Pro
 
 
 def decision() -> dict:
-    answers, sets = st.session_state["answers"], st.session_state["probe_sets"]
+    return decision_for(st.session_state["answers"])
+
+
+def decision_for(answers: dict) -> dict:
+    """The decision for any validated answers, with the session's probe evidence."""
+    sets = st.session_state["probe_sets"]
     return _analyse(answers_mod.to_yaml(answers), _sets_key(sets), answers, sets)
 
 

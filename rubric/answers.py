@@ -51,6 +51,12 @@ class Question:
     exclusive_min: float | None = None
     nullable: bool = False
     choices: tuple[str, ...] = ()
+    label: str | None = None  # the app's plain name for the field, without its unit
+
+    def title(self) -> str:
+        """The label the app shows: the schema's, else the name in words ("training_gpus" -> "Training gpus")."""
+        text = self.label or self.name.replace("_", " ")
+        return text[0].upper() + text[1:]
 
     def expected(self) -> str:
         """What a valid value looks like, in words, for error messages and `genarch questions`."""
@@ -133,6 +139,8 @@ def questions() -> dict[str, Question]:
         unknown = set(spec) - allowed
         if unknown or spec.get("type") not in TYPES:
             raise ValueError(f"questions.yaml: {name}: bad keys {sorted(unknown)} or type {spec.get('type')!r}")
+        if not isinstance(spec.get("label", ""), str) or not isinstance(spec.get("help"), str):
+            raise ValueError(f"questions.yaml: {name}: label and help must be text")
         spec = dict(spec, choices=tuple(hardware if spec["type"] == "hardware" else spec.get("choices", ())))
         question = Question(name=name, **spec)
         result[name] = question
