@@ -38,7 +38,8 @@ Schema (schema_version 1); every key below is always present:
   what_if               [{field, label, change ("at_least" | "at_most" | "set"), threshold (a
                         number, or null for a choice), value (the answer as changed), current
                         (as given), recommendation, variant_name, holds_to_end (numbers: the
-                        far end of the searched range recommends the same), text}]: each single
+                        far end of the searched range recommends the same), text,
+                        current_text (the answer as given, in words)}]: each single
                         answer change found, by running the engine again, to change the
                         recommendation (rubric/what_if.py); numbers nearest first, then choices
   notes                 [str]

@@ -44,6 +44,7 @@ class WhatIf:
     variant_name: str  # its plan's variant
     holds_to_end: bool  # numbers: the far end of the range recommends the same family
     text: str
+    current_text: str  # the answer as given, in words: '250 ms', 'no limit', 'budget'
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,6 +83,20 @@ def quantity(field: str, value: float | int) -> str:
     if unit == "USD/h":
         return f"{value:,.3g} USD/h"
     return fmt_quantity(value, unit).strip() if unit else f"{value:,.3g}"
+
+
+def answer_words(field: str, value: Any) -> str:
+    """An answer as given, in words: '250 ms', 'no limit', 'yes', 'text, spatial'."""
+    q = answers_mod.questions()[field]
+    if value is None:
+        return "no limit"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if q.type in ("int", "number"):
+        return quantity(field, value)
+    return str(value).replace("_", " ")
 
 
 def _choice_words(field: str, value: Any) -> str:
@@ -191,7 +206,8 @@ def _number_entry(field, direction, threshold, given, top, variant, holds_to_end
         text = f"{name} of {value} or {'more' if direction == 'at_least' else 'less'} → {top}"
     else:
         text = f"{name} of {value} → {top}"
-    return WhatIf(field, name, direction, threshold, threshold, given, top, variant, holds_to_end, text)
+    return WhatIf(field, name, direction, threshold, threshold, given, top, variant, holds_to_end, text,
+                  answer_words(field, given))
 
 
 def _choice(field: str, run: _Engine, current_top: str) -> list[WhatIf]:
@@ -203,7 +219,7 @@ def _choice(field: str, run: _Engine, current_top: str) -> list[WhatIf]:
         top, variant = run(field, value)
         if top != current_top:
             found.append(WhatIf(field, label(field), "set", None, value, given, top, variant, False,
-                                f"{_choice_words(field, value)} → {top}"))
+                                f"{_choice_words(field, value)} → {top}", answer_words(field, given)))
     return found
 
 
@@ -217,7 +233,7 @@ def _drop_each(field: str, run: _Engine, current_top: str) -> list[WhatIf]:
         top, variant = run(field, rest)
         if top != current_top:
             found.append(WhatIf(field, label(field), "set", None, rest, given, top, variant, False,
-                                f"without {item} {label(field)} → {top}"))
+                                f"without {item} {label(field)} → {top}", answer_words(field, given)))
     return found
 
 
