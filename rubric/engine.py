@@ -371,8 +371,10 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     for family, results in alternatives.items():
         best = max(results, key=lambda r: r.score)
         if best is not chosen[family] and best.score > chosen[family].score + 1e-9:
+            # the reason names its family first ("gan: …"); the note already does
+            why = (best.infeasible or best.eliminated).split(": ", 1)[-1]
             notes.append(f"{family}: its best-scoring plan ({best.estimate.label}, {best.estimate.how.replace('_', ' ')}, "
-                         f"score {best.score:.2f}) cannot be used: {best.infeasible or best.eliminated}; "
+                         f"score {best.score:.2f}) cannot be used: {why}; "
                          f"ranked on {chosen[family].estimate.label} ({chosen[family].score:.2f})")
     skipped = skipped_for_licence(knowledge, answers)
     if skipped:

@@ -410,7 +410,7 @@ def maintenance(c: Criterion, ctx: Context) -> Assessment:
         if rule is None:
             return Assessment(spec["standard"]["default"], "standard, maintained public pipeline", (figure,))
         answer = ctx.answers[rule["by"]]
-        return Assessment(rule["values"][answer], f"standard pipeline; team {rule['by'].replace('_', ' ')}: {answer}", (figure,))
+        return Assessment(rule["values"][answer], f"standard pipeline; {rule['by'].replace('_', ' ')}: {answer}", (figure,))
     can = ctx.answers["team_can_maintain_custom_pipeline"]
     key = "team_can_maintain" if can else "team_cannot_maintain"
     who = "the team can maintain it" if can else "the team cannot maintain it"
