@@ -74,7 +74,7 @@ def from_query_params(params: Mapping[str, Any], *, source: str = "link") -> dic
     Raises InputError with one line: too many or too long params, a key given twice, and
     whatever rubric.answers.validate refuses (unknown fields, wrong types, out of range)."""
     if len(params) > MAX_PARAMS:
-        raise InputError(f"{source}: {len(params):,} query parameters; a scenario has at most "
+        raise InputError(f"{source}: more than {MAX_PARAMS} query parameters; a scenario has at most "
                          f"{len(answers_mod.questions())}")
     schema, raw = answers_mod.questions(), {}
     for key, value in params.items():
