@@ -1,22 +1,27 @@
 """The report's content, once, as a list of blocks; reports/markdown.py and reports/pdf.py draw it.
 
-    blocks = build(answers, result, probe_sets)            # pure: same inputs, same blocks
-    blocks = build(answers, result, probe_sets, runtime)   # + the versions of this process (PDF)
+    blocks = build(answers, result, probe_sets)                      # pure: same inputs, same blocks
+    blocks = build(answers, result, probe_sets, runtime, generated)  # + this process's versions, the date
 
-Block text is raw (unescaped); each renderer escapes for its own format, so user text (file
-names, device names, anything read from an uploaded file) can never become markup.
+Page 1 is an executive summary (the date, the inputs, the verdict, the metric cards, what would
+change the decision, robustness) ending in a PageBreak; the details follow, and a short appendix
+to reproduce the report. Block text is raw (unescaped); each renderer escapes for its own
+format, so user text (file names, device names, anything read from an uploaded file) can never
+become markup. Files are named by their name, never by the local path they were read from.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
-from reports import charts
+from reports import charts, verdict
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
-from reports.text import (evidence_lines, lead_sentence, ms, plan_of, plan_words, shown_score,
-                          status_cell, status_reason, why_heading)
+from reports.summary import CARDS_HEADER, INPUTS_HEADER, card_rows, input_rows
+from reports.text import (evidence_lines, file_name, lead_sentence, ms, plan_of, plan_words, shown_score,
+                          status_cell, status_reason, variant_of, variant_title, why_heading)
 from reports.whatif import what_would_change
 
 
@@ -46,7 +51,12 @@ class Table:
 class Chart:
     key: str
     title: str
-    spec: dict
+    figure: Any  # a plotly Figure (reports/charts.py)
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """What follows starts a new page (in Markdown, a thematic break)."""
 
 
 @dataclass(frozen=True)
@@ -77,19 +87,32 @@ def fmt(value, digits: int = 3) -> str:
     return str(value)
 
 
-def summary(result: dict) -> list:
-    top = result["ranking"][0]
-    blocks = [Paragraph(f"Recommendation: {result['recommendation'].upper()} ({plan_of(result, top['architecture'])}), "
-                        f"score {shown_score(top):.3f}. Binding constraint: {result['binding_constraint']}."
-                        + ("" if result["feasible"] else " No candidate meets it: this is the closest."))]
-    runner_up = result.get("runner_up")
-    if runner_up:
-        second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
-        blocks.append(Paragraph(f"Runner-up: {runner_up} ({plan_of(result, runner_up)}), score "
-                                f"{shown_score(second):.3f}, {status_cell(second)}."))
+WHAT_IFS_ON_PAGE_ONE = 4  # the nearest few fit page 1; the details list every one
+
+
+def executive_summary(answers: dict, result: dict, generated: str | None = None) -> list:
+    """Page 1: what a reader forwarding the report needs before any detail, then a page break."""
+    blocks = [Heading("genarch decision report", 1)]
+    if generated:
+        blocks.append(Paragraph(f"Generated {generated}."))
+    blocks += [Paragraph(verdict.verdict_sentence(result)),
+               Table(CARDS_HEADER, card_rows(result)),
+               Paragraph(verdict.score_words(result)),
+               Heading("Your inputs", 3), Table(INPUTS_HEADER, input_rows(answers))]
+    what_ifs = verdict.what_if_lines(result)[:WHAT_IFS_ON_PAGE_ONE]
+    if what_ifs:
+        blocks += [Heading("What would change the decision", 3), Bullets(tuple(what_ifs))]
+    return blocks + [Heading("How robust it is", 3), Paragraph(verdict.robustness_words(result)), PageBreak()]
+
+
+def basis(result: dict) -> list:
+    """What the decision rests on (measured or published, per kind of evidence) and the engine's notes."""
+    blocks = [Heading("What the decision rests on"), Bullets(tuple(evidence_lines(result)))]
+    if not result["feasible"]:
+        blocks.append(Paragraph(f"No candidate meets the binding constraint ({result['binding_constraint']}): "
+                                f"{result['recommendation']} is the closest."))
     if result["notes"]:
-        blocks.append(Bullets(tuple(f"Note: {n}" for n in result["notes"])))
-    blocks += [Paragraph("What the decision rests on:"), Bullets(tuple(evidence_lines(result)))]
+        blocks += [Paragraph("Notes:"), Bullets(tuple(result["notes"]))]
     return blocks
 
 
@@ -121,7 +144,7 @@ def ranking_rows(result: dict) -> list[tuple[str, ...]]:
                      _spread(usd(e["usd_per_1k_samples"]), e.get("usd_per_1k_interval"), usd),
                      _spread(whole(e["monthly_usd"]), e.get("monthly_usd_interval"), whole),
                      _spread(whole(e["training_gpu_hours"]), e.get("training_gpu_hours_interval"), whole),
-                     f"{e['weeks_to_production']:.1f}", row["variant_name"],
+                     f"{e['weeks_to_production']:.1f}", variant_of(result, row["architecture"]),
                      plan_words(e, (result.get("answers") or {}).get("dataset_images"))))
     return rows
 
@@ -215,7 +238,8 @@ def robustness(result: dict) -> list:
     r = result["robustness"]
     blocks = [Heading("Robustness"),
               Paragraph(f"{result['recommendation']} stays on top in {r['top_choice_share']:.0%} of "
-                        f"{r['draws']:,} draws of the weights and the estimates (seed {r['seed']}).")]
+                        f"{r['draws']:,} draws of the weights and the estimates (each weight × "
+                        f"exp(N(0, {r['log_weight_sigma']:g}²)), each estimate from its interval; seed {r['seed']}).")]
     blocks += [Chart(k, t, s) for k, t, s in charts.decision_charts(result)[1:]]
     blocks += [Heading("What would change this decision", 3), Bullets(tuple(what_would_change(result)))]
     return blocks
@@ -226,7 +250,8 @@ def assumptions(result: dict) -> list:
     for family, e in result["estimates"].items():
         interval = e.get("latency_interval_ms")
         extra = f", interval {ms(interval[0])} to {ms(interval[1])}" if interval else ""
-        blocks.append(Paragraph(f"{family} ({e.get('variant_name') or e['variant']}, {e['nfe']} NFE, "
+        name = variant_title(e.get("variant_name") or e["variant"], e["nfe"])
+        blocks.append(Paragraph(f"{family} ({name}, {e['nfe']} NFE, "
                                 f"basis: {e['basis']}{extra}):"))
         blocks.append(Bullets(tuple(e["assumptions"])))
     return blocks
@@ -295,14 +320,42 @@ def controllability(sets: list[ProbeSet]) -> list:
     return blocks + ([Bullets(tuple(notes))] if notes else [])
 
 
+# The settings that decide what a probe measured (the rest are step sizes and limits, kept in the
+# results file itself): per section, the keys a reader needs to repeat or judge the run.
+PROBE_CONFIG_KEYS = (
+    ("", ("profile", "device", "dtypes", "probes", "seed", "budget_s")),
+    ("inference", ("nfes", "sampler", "diffusion_sizes", "gan_sizes", "max_batch")),
+    ("training", ("fractions", "seeds", "images_seen", "eval_nfe", "feature_extractor", "data_dir")),
+    ("conditioning", ("guidance_scales", "nfe", "samples_per_class", "data_dir")),
+    ("steering", ("mask", "images", "nfe", "data_dir")),
+    ("hybrid", ("teacher_nfes", "student_nfes", "student_prediction", "samples", "data_dir")),
+)
+
+
+def _setting(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return file_name(value) if isinstance(value, str) and ("/" in value or "\\" in value) else fmt(value)
+
+
+def probe_config_lines(s: ProbeSet) -> list[str]:
+    """A probe's config in a few lines: the keys of PROBE_CONFIG_KEYS it has, section by section."""
+    config = s.results.get("config") or {}
+    lines = []
+    for section, keys in PROBE_CONFIG_KEYS:
+        part = config.get(section) if section else config
+        if not isinstance(part, dict):
+            continue
+        shown = [f"{k.replace('_', ' ')} {_setting(part[k])}" for k in keys if part.get(k) is not None]
+        if shown:
+            lines.append(f"{s.label}, {section or 'run'}: " + "; ".join(shown))
+    return lines
+
+
 def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | None) -> list:
     r = result["robustness"]
     seeds = [f"robustness weight draws: seed {r['seed']}, {r['draws']:,} draws"]
     seeds += [f"probe {s.label}: seed {(s.results.get('config') or {}).get('seed')}" for s in sets]
-    blocks = [Heading("Appendix: reproducing this report"),
-              Paragraph("The answers (saved as answers.yaml, genarch recommend answers.yaml reproduces the decision):"),
-              Code(yaml.safe_dump({k: answers[k] for k in answers}, sort_keys=False, allow_unicode=True), "yaml"),
-              Paragraph("Seeds:"), Bullets(tuple(seeds))]
     versions = [f"decision contract schema_version {result['schema_version']}"]
     versions += [f"{k} {v}" for k, v in (runtime or {}).items()]
     for s in sets:
@@ -311,23 +364,24 @@ def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | 
             f"{k.removesuffix('_version')} {env[k]}" for k in (
                 "genarch_version", "torch_version", "diffusers_version", "python_version", "driver",
                 "cuda_version") if env.get(k)))
-    blocks += [Paragraph("Versions:"), Bullets(tuple(versions))]
+    blocks = [Heading("Appendix: reproducing this report"),
+              Paragraph("The answers (save as answers.yaml; genarch recommend answers.yaml reproduces the decision):"),
+              Code(yaml.safe_dump({k: answers[k] for k in answers}, sort_keys=False, allow_unicode=True), "yaml"),
+              Paragraph("Seeds and versions:"), Bullets(tuple(seeds + versions))]
     if not sets:
-        blocks.append(Paragraph(f"Devices: none measured; the estimates use the catalog's figures for "
-                                f"{answers['serving_hardware']}."))
-    else:
-        blocks.append(Paragraph("Devices:"))
-        blocks.append(Bullets(tuple(f"{s.label}: {fmt((s.results.get('environment') or {}).get('device_kind'))}, "
-                                    f"{fmt((s.results.get('environment') or {}).get('cpu'))} CPU, "
-                                    f"from {s.source}" for s in sets)))
-        for s in sets:
-            blocks.append(Paragraph(f"Probe config of {s.label}:"))
-            blocks.append(Code(yaml.safe_dump(s.results.get("config"), sort_keys=True, default_flow_style=None), "yaml"))
-    return blocks
+        return blocks + [Paragraph(f"Devices: none measured; the estimates use the catalog's figures for "
+                                   f"{answers['serving_hardware']}.")]
+    env = lambda s, key: fmt((s.results.get("environment") or {}).get(key))  # noqa: E731
+    lines = [f"{s.label}: {env(s, 'device_kind')}, {env(s, 'cpu')} CPU, from {file_name(s.source)}" for s in sets]
+    lines += [line for s in sets for line in probe_config_lines(s)]
+    return blocks + [Paragraph("Probes (the settings that decide what was measured; every setting is in "
+                               "the results file):"), Bullets(tuple(lines))]
 
 
-def build(answers: dict, result: dict, sets: list[ProbeSet] | None = None, runtime: dict | None = None) -> list:
+def build(answers: dict, result: dict, sets: list[ProbeSet] | None = None, runtime: dict | None = None,
+          generated: str | None = None) -> list:
+    """The whole report. `generated` is the date it is made (the caller's clock, so this stays pure)."""
     sets = list(sets or [])
-    return ([Heading("genarch decision report", 1)] + summary(result) + ranking(result) + reasons(result)
+    return (executive_summary(answers, result, generated) + basis(result) + ranking(result) + reasons(result)
             + robustness(result) + assumptions(result) + measurements(sets, answers["gpu_hourly_usd"])
             + appendix(answers, result, sets, runtime))

@@ -4,7 +4,7 @@
 
 Every piece of text is escaped (`escape`), so a device name, a file name or anything else read
 from an uploaded file prints as itself and never as Markdown or HTML. Charts appear as a titled
-placeholder: they are drawn in the app and embedded in the PDF (same specs, reports/charts.py).
+placeholder: they are drawn in the app and embedded in the PDF (same figures, reports/charts.py).
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def render_blocks(blocks: list) -> str:
             out.append("\n".join(lines))
         elif isinstance(block, doc.Chart):
             figure += 1
-            out.append(f"*Figure {figure}: {escape(block.spec.get('title', block.title))}* "
+            out.append(f"*Figure {figure}: {escape(block.title)}* "
                        f"(chart in the app and the PDF)")
         elif isinstance(block, doc.Image):
             figure += 1
@@ -67,10 +67,14 @@ def render_blocks(blocks: list) -> str:
             text = _CONTROL.sub("", block.text).rstrip("\n")
             fence = _fence(text)
             out.append(f"{fence}{block.language}\n{text}\n{fence}")
+        elif isinstance(block, doc.PageBreak):
+            out.append("---")
         else:  # pragma: no cover - a new block type must get a renderer
             raise TypeError(f"no Markdown renderer for {type(block).__name__}")
     return "\n\n".join(out) + "\n"
 
 
-def render(answers: dict, result: dict, probe_sets: list[ProbeSet] | None = None) -> str:
-    return render_blocks(doc.build(answers, result, probe_sets))
+def render(answers: dict, result: dict, probe_sets: list[ProbeSet] | None = None,
+           generated: str | None = None) -> str:
+    """`generated`: the date line of the summary ('2026-12-03 01:50 UTC'); none when not given."""
+    return render_blocks(doc.build(answers, result, probe_sets, generated=generated))

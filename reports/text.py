@@ -4,6 +4,7 @@ A pure function of the decision's JSON contract (rubric.contract.to_dict): forma
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -80,12 +81,35 @@ def plan_words(estimate: dict[str, Any], dataset_images: int | None = None, full
     return words
 
 
+_STEPS = re.compile(r"\b(\d+) steps?\b")
+
+
+def variant_title(name: str, nfe: int | None) -> str:
+    """A variant's name with the step count the estimate uses: a probe's measured student can
+    move a distilled variant's steps (rubric.estimates.student_nfe) while the catalog's name keeps
+    the published count, and a title must agree with the latency shown beside it."""
+    if not isinstance(nfe, int) or isinstance(nfe, bool) or not _STEPS.search(name):
+        return name
+    return _STEPS.sub(f"{nfe} step" + ("" if nfe == 1 else "s"), name, count=1)
+
+
+def variant_of(result: dict[str, Any], family: str) -> str:
+    """The family's variant name, its step count the one its estimate was computed for."""
+    row = next(r for r in result["ranking"] if r["architecture"] == family)
+    return variant_title(row["variant_name"], (result["estimates"].get(family) or {}).get("nfe"))
+
+
 def plan_of(result: dict[str, Any], family: str, full_licence: bool = False) -> str:
     """'SD-Turbo (…), 1 step — off the shelf, Stability AI Community License': the family's plan."""
-    row = next(r for r in result["ranking"] if r["architecture"] == family)
     words = plan_words(result["estimates"][family], (result.get("answers") or {}).get("dataset_images"),
                        full_licence)
-    return f"{row['variant_name']} — {words}" if words else row["variant_name"]
+    name = variant_of(result, family)
+    return f"{name} — {words}" if words else name
+
+
+def file_name(path: object) -> str:
+    """A results file as the report names it: its name, never the local path it was read from."""
+    return re.split(r"[\\/]", str(path))[-1] if path else ""  # a Windows path too
 
 
 def _status_of(row: dict[str, Any]) -> str:
@@ -94,7 +118,7 @@ def _status_of(row: dict[str, Any]) -> str:
     return "eliminated" if row.get("eliminated") else "at risk" if row.get("at_risk") else "ok"
 
 
-def _without_subject(text: str, family: str) -> str:
+def without_subject(text: str, family: str) -> str:
     """'diffusion, Latent diffusion …: 15,184 USD/month > …' -> '15,184 USD/month > …': the row
     already names the family and its variant."""
     if text.startswith(family) and ": " in text:
@@ -111,7 +135,7 @@ def status_reason(row: dict[str, Any]) -> str:
             "at risk": row.get("at_risk")}.get(status)
     parts = [main] if main else []
     parts += [w for w in row.get("warnings") or [] if w != main]
-    return "; ".join(_without_subject(p, family) for p in parts)
+    return "; ".join(without_subject(p, family) for p in parts)
 
 
 def status_cell(row: dict[str, Any]) -> str:
@@ -149,7 +173,7 @@ def evidence_lines(result: dict[str, Any]) -> list[str]:
     used = any(e.get("basis") == "measured" for e in result["estimates"].values())
     if profile and used:
         lines = [f"latency and cost: the cost model measured on {profile.get('device_name')} "
-                 f"({evidence.get('probe_results')})"]
+                 f"({file_name(evidence.get('probe_results'))})"]
     elif profile:
         lines = [f"latency and cost: the calibrated catalog model (the cost model measured on "
                  f"{profile.get('device_name')} cannot be carried to the serving hardware)"]
@@ -157,7 +181,8 @@ def evidence_lines(result: dict[str, Any]) -> list[str]:
         lines = ["latency and cost: the calibrated catalog model (no cost model measured)"]
     for key, probe, what in EVIDENCE_USE:
         measured = evidence.get(key)
-        lines.append(f"{what}: measured by the {probe} ({measured.get('file') or evidence.get('probe_results')}), "
+        source = file_name(measured.get("file") or evidence.get("probe_results")) if measured else ""
+        lines.append(f"{what}: measured by the {probe} ({source}), "
                      "blended with the published figures" if measured else f"{what}: published figures only")
     return lines
 

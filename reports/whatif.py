@@ -1,15 +1,18 @@
 """Sentences for "what would change this decision", derived from a decision's JSON contract.
 
 A pure function of rubric.contract.to_dict's output; it computes nothing the engine did not:
+  * each answer that would change the recommendation, and the value at which it would
+    (result["what_if"], worded by reports.verdict.what_if_lines): users think in their answers;
   * each eliminated candidate, the limit that removed it, and where it would rank at the current
     weights if its binding constraint could move;
   * each single weight change that flips the top choice (robustness.flip_weight_change/flip_to),
-    smallest first, and which criteria cannot flip it within the searched range;
-  * whether the cost figures are the catalog's assumptions, which a probe on the serving device
-    would replace with measurements.
+    smallest first, and which criteria cannot flip it within the searched range.
+Whether the figures are measured or the catalog's is said once, by reports.text.evidence_lines.
 """
 from __future__ import annotations
-from reports.text import shown_score
+
+from reports.text import shown_score, without_subject
+from reports.verdict import what_if_lines
 
 
 def _pct(value: float) -> str:
@@ -24,11 +27,12 @@ def eliminations(result: dict) -> list[str]:
         if not row["eliminated"] or row is top:
             continue
         if row.get("status") == "infeasible":
+            reason = row.get("infeasible_reason") or row["elimination_reason"]
             lines.append(f"{row['architecture']} is out because it cannot be carried out as asked: "
-                         f"{row.get('infeasible_reason') or row['elimination_reason']}.")
+                         f"{without_subject(reason, row['architecture'])}.")
             continue
         text = (f"{row['architecture']} is out because of the binding constraint "
-                f"({result['binding_constraint']}): {row['elimination_reason']}.")
+                f"({result['binding_constraint']}): {without_subject(row['elimination_reason'], row['architecture'])}.")
         if alive_best is not None:
             beats = shown_score(row) > shown_score(alive_best)
             text += (f" If that constraint could move, it would score {shown_score(row):.3f} against "
@@ -51,9 +55,10 @@ def flips(result: dict) -> tuple[list[str], list[str]]:
 
 
 def what_would_change(result: dict) -> list[str]:
-    """Every sentence, in the order a reader needs them."""
+    """Every sentence, in the order a reader needs them: answers first, then eliminations, then
+    weights. How often the choice survives random weights is the robustness section's."""
     top, r = result["recommendation"], result["robustness"]
-    lines = []
+    lines = [f"{line}." for line in what_if_lines(result)]
     if not result["feasible"]:
         lines.append(f"No candidate meets the binding constraint ({result['binding_constraint']}); "
                      f"{top} comes closest. Loosening that limit, or choosing another binding "
@@ -64,13 +69,4 @@ def what_would_change(result: dict) -> list[str]:
     if stable:
         lines.append(f"No change of a single weight within ×{r['max_factor']:g} or ÷{r['max_factor']:g} "
                      f"flips the choice for: {', '.join(stable)}.")
-    lines.append(f"{top} stays on top in {r['top_choice_share']:.0%} of {r['draws']:,} random weight draws "
-                 f"(each weight × exp(N(0, {r['log_weight_sigma']:g}²)), each estimate drawn from its interval in "
-                 f"the same draw, seed {r['seed']}).")
-    basis = result["estimates"][top].get("basis")
-    if basis == "catalog":
-        lines.append("The latency and cost figures are the catalog's assumptions for the serving "
-                     "hardware, from a model calibrated on published measurements (see the intervals); "
-                     "measuring it (genarch probe, or the app's Probes page) replaces them and may move "
-                     "the latency and cost criteria.")
     return lines

@@ -8,6 +8,11 @@ import pytest
 from tests.conftest import EXAMPLES, ROOT
 
 PROBE_RESULTS = ROOT / "tests" / "fixtures" / "probe-results-cpu.json"
+CONTROL_RESULTS = ROOT / "tests" / "fixtures" / "probe-results-control.json"
+HYBRID_EXAMPLE = EXAMPLES / "hybrid-text-realtime.yaml"
+# Where a probe file may sit on the machine that wrote the report: the body must name the file only.
+LOCAL_SOURCE = "/home/analyst/runs/cpu-box/probe-results.json"
+GENERATED = "2026-12-03 01:50 UTC"
 # Answers whose decision has weight changes that flip it (hybrid; diffusion is within reach).
 FLIPPING = {"serving_hardware": "a100", "latency_budget_ms": 100, "dataset_images": 2000}
 
@@ -29,6 +34,24 @@ def latency_bound():
 @pytest.fixture
 def flipping():
     return decision(FLIPPING)
+
+
+def stored_probe_results() -> dict:
+    """The stored fixtures as one quick-profile file: inference and cost model, then the
+    conditioning, steering and hybrid sections."""
+    return {**json.loads(PROBE_RESULTS.read_text()), **json.loads(CONTROL_RESULTS.read_text())}
+
+
+@pytest.fixture(scope="module")
+def hybrid_with_probes():
+    """The hybrid example decided with the stored probe fixtures, read from a local path."""
+    from app.analysis import analyse
+    from reports.probe_view import ProbeSet
+    from rubric import answers as answers_mod
+
+    sets = [ProbeSet.from_results(stored_probe_results(), LOCAL_SOURCE)]
+    answers = answers_mod.load_file(HYBRID_EXAMPLE)
+    return answers, analyse(answers, sets), sets
 
 
 @pytest.fixture

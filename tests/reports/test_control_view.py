@@ -4,6 +4,7 @@ tests/fixtures/probe-results-control.json holds the three sections as a whole qu
 wrote them on a CPU (digits, 10 classes); `with_control` adds them to any results file."""
 import copy
 import json
+import re
 
 import pytest
 
@@ -141,15 +142,23 @@ def test_fid_floors_are_said_once_per_machine():
     assert not [n for n in control_notes(_sets(literal())) if "FID floors" in n]  # none measured, none said
 
 
+def _traces(fig) -> dict:
+    return {t.name: t for t in fig.data}
+
+
 def test_guidance_chart_draws_the_denoiser_the_gan_and_both_references():
-    spec = charts.guidance_chart(control_records(_sets(literal())))
-    line, gan, refs = spec["layer"]
-    assert [(r["guidance_scale"], r["conditional_accuracy"]) for r in line["data"]["values"]] == [(3.0, 0.85)]
-    assert gan["mark"]["type"] == "rule" and [r["conditional_accuracy"] for r in gan["data"]["values"]] == [0.6]
-    assert refs["mark"]["strokeDash"] and {(r["reference"], r["accuracy"]) for r in refs["data"]["values"]} == {
-        ("chance", 0.25), ("classifier ceiling", 0.9)}
-    scale = line["encoding"]["color"]["scale"]
-    assert dict(zip(scale["domain"], scale["range"]))["gan"] == FAMILY_COLORS["gan"]
+    fig = charts.guidance_chart(control_records(_sets(literal())))
+    traces = _traces(fig)
+    assert list(traces) == ["diffusion", "gan (no guidance)", "chance", "classifier ceiling"]
+    line = traces["diffusion"]
+    assert (list(line.x), list(line.y)) == ([3.0], [0.85])
+    # the GAN has no guidance: a solid horizontal line across the guidance axis, in its family colour
+    gan = traces["gan (no guidance)"]
+    assert list(gan.y) == [0.6, 0.6] and gan.line.dash == "solid" and gan.line.color == FAMILY_COLORS["gan"]
+    assert line.line.color == FAMILY_COLORS["diffusion"]
+    assert {(name, traces[name].y[0], traces[name].line.dash) for name in ("chance", "classifier ceiling")} == {
+        ("chance", 0.25, "dash"), ("classifier ceiling", 0.9, "dash")}
+    assert fig.layout.yaxis.tickformat == ".0%" and tuple(fig.layout.yaxis.range) == (0, 1.02)
     only_gan = literal()
     only_gan["conditioning"]["rows"] = only_gan["conditioning"]["rows"][:1]
     assert charts.guidance_chart(control_records(_sets(only_gan))) is None  # no guidance axis to draw
@@ -158,12 +167,15 @@ def test_guidance_chart_draws_the_denoiser_the_gan_and_both_references():
 def test_steering_charts_per_method_with_time_in_the_tooltip():
     (k1, _, error), (k2, _, agreement) = charts.steering_charts(control_records(_sets(literal())))
     assert (k1, k2) == ("chart_steering", "chart_steering_agreement")
-    assert [(r["what"], r["hole_mse"]) for r in error["data"]["values"]] == [("mean_fill (floor)", 0.25),
-                                                                            ("repaint", 0.125)]
-    assert {"field": "latency_ms_per_sample", "format": ".3g"} in error["encoding"]["tooltip"]
-    dots, ceiling = agreement["layer"]
-    assert [r["label_agreement"] for r in dots["data"]["values"]] == [0.5, 0.75]
-    assert [r["accuracy"] for r in ceiling["data"]["values"]] == [0.95]
+    points = {(t.name, y): x for t in error.data for x, y in zip(t.x, t.y)}
+    assert points == {("none", "mean_fill (floor)"): 0.25, ("diffusion", "repaint"): 0.125}
+    assert _traces(error)["none"].marker.color == charts.REFERENCE_COLORS["none"]
+    assert _traces(error)["diffusion"].marker.color == FAMILY_COLORS["diffusion"]
+    repaint = _traces(error)["diffusion"]
+    assert "ms per sample" in repaint.hovertemplate and 40.0 in repaint.customdata[0]
+    assert [x for t in agreement.data for x in t.x] == [0.5, 0.75]
+    (ceiling,) = agreement.layout.shapes
+    assert (ceiling.x0, ceiling.x1, ceiling.line.dash) == (0.95, 0.95, "dash")
     no_labels = literal()
     for row in no_labels["steering"]["rows"]:
         row["label_agreement"] = None
@@ -173,12 +185,12 @@ def test_steering_charts_per_method_with_time_in_the_tooltip():
 def test_hybrid_charts_put_the_gan_at_one_step_in_its_family_colour():
     (k1, _, steps), (k2, _, timing) = charts.hybrid_charts(control_records(_sets(literal())))
     assert (k1, k2) == ("chart_hybrid", "chart_hybrid_latency")
-    assert [(r["series"], r["nfe"], r["fid"]) for r in steps["data"]["values"]] == [
-        ("diffusion teacher", 8, 4.0), ("hybrid student", 2, 5.0), ("gan reference", 1, 9.0)]
-    assert steps["encoding"]["x"]["scale"]["type"] == steps["encoding"]["y"]["scale"]["type"] == "log"
-    scale = steps["encoding"]["color"]["scale"]
-    assert scale["range"] == [FAMILY_COLORS["diffusion"], FAMILY_COLORS["hybrid"], FAMILY_COLORS["gan"]]
-    assert [r["latency_ms_per_sample"] for r in timing["data"]["values"]] == [16.0, 4.0, 0.25]
+    assert [(t.name, list(t.x), list(t.y)) for t in steps.data] == [
+        ("diffusion teacher", [8], [4.0]), ("hybrid student", [2], [5.0]), ("gan reference", [1], [9.0])]
+    assert steps.layout.xaxis.type == steps.layout.yaxis.type == "log"
+    assert [t.line.color for t in steps.data] == [FAMILY_COLORS["diffusion"], FAMILY_COLORS["hybrid"],
+                                                  FAMILY_COLORS["gan"]]
+    assert [x for t in timing.data for x in t.x] == [16.0, 4.0, 0.25]
 
 
 def test_probe_charts_end_with_the_control_charts(probe_sets):
@@ -196,9 +208,12 @@ def test_several_machines_are_told_apart():
     c = control_records(sets)
     assert len(conditioning_summary(sets)) == 4
     assert {r["machine"] for r in hybrid_summary(sets)} == {"Test GPU", "Other GPU"}
-    line = charts.guidance_chart(c)["layer"][0]
-    assert line["encoding"]["shape"]["field"] == "machine"
-    assert charts.hybrid_charts(c)[0][2]["encoding"]["strokeDash"]["field"] == "machine"
+    # the machine is the marker symbol (colour stays the family) and is named in the legend
+    lines = [t for t in charts.guidance_chart(c).data if t.name.startswith("diffusion ·")]
+    assert {t.name for t in lines} == {"diffusion · Test GPU", "diffusion · Other GPU"}
+    assert len({t.marker.symbol for t in lines}) == 2 and {t.line.color for t in lines} == {FAMILY_COLORS["diffusion"]}
+    hybrid = charts.hybrid_charts(c)[0][2].data
+    assert len({t.marker.symbol for t in hybrid}) == 2 and len(hybrid) == 6
 
 
 def test_markdown_report_holds_the_three_tables(latency_bound):
@@ -210,7 +225,7 @@ def test_markdown_report_holds_the_three_tables(latency_bound):
     assert "| Test GPU | mean\\_fill | none | 0 | 0 | 0.25 | 0.5 | 0.95 | — | 0 | 30 |" in md
     assert "| 0.75 | 0.95 | +12/-2 | 0 | 6 |" in md
     assert "| Test GPU | reference | gan | 1 | — | 0.25 | 9 | — | — | — | 64 |" in md
-    assert "Figure 2: Conditioning: accuracy against guidance scale" in md
+    assert re.search(r"\*Figure \d+: Conditioning[^*]*\* \(chart in the app and the PDF\)", md)
     assert "steering hides 50% of each image" in md
     # the Markdown is a pure function of its inputs
     assert render(answers, result, _sets(literal())) == md
@@ -228,7 +243,7 @@ def test_pdf_embeds_the_control_charts(tmp_path, latency_bound, probe_sets):
     assert [b.key for b in drawn if isinstance(b, document.Chart)][-len(CONTROL_KEYS):] == CONTROL_KEYS
     path = tmp_path / "control.pdf"
     path.write_bytes(pdf.render(answers, result, sets))
-    assert len(_images(path)) == len(drawn)  # every chart converted by vl-convert and embedded
+    assert len(_images(path)) == len(drawn)  # every chart drawn by kaleido and embedded
     text = " ".join(_poppler("pdftotext", path).split())
     for expected in ("Conditioning probe", "Steering probe", "Hybrid probe", "latent_optimisation"):
         assert expected in text, expected
@@ -241,11 +256,13 @@ def test_per_class_chart_shows_the_gan_and_the_most_guided_denoiser():
     rows = results["conditioning"]["rows"]
     rows[1]["per_class"] = [{"class": "a", "accuracy": 0.95, "diversity_ratio": 0.5, "precision": 0.6}]
     rows.insert(1, {**rows[1], "guidance_scale": 1.0, "per_class": [{"class": "a", "accuracy": 0.1}]})
-    spec = per_class_chart(control_records(_sets(results)))
-    values = {(v["model"], v["measure"]): v["value"] for v in spec["data"]["values"]}
-    assert values == {("gan", "accuracy"): 0.8, ("gan", "precision"): 0.75,
-                      ("diffusion, guidance 3", "accuracy"): 0.95, ("diffusion, guidance 3", "precision"): 0.6,
+    fig = per_class_chart(control_records(_sets(results)))
+    values = {t.name: list(t.y) for t in fig.data}
+    assert values == {"gan accuracy": [0.8], "gan precision": [0.75],
+                      "diffusion, guidance 3 accuracy": [0.95], "diffusion, guidance 3 precision": [0.6],
                       # the judge's own ceiling for class a, once per machine
-                      ("classifier on real images", "accuracy"): 0.65}
-    assert sum(v["model"] == "classifier on real images" for v in spec["data"]["values"]) == 1
+                      "classifier on real images accuracy": [0.65]}
+    symbols = {t.name: (t.marker.symbol, t.marker.color) for t in fig.data}
+    assert symbols["gan precision"] == ("diamond", FAMILY_COLORS["gan"])
+    assert symbols["diffusion, guidance 3 accuracy"] == ("circle", FAMILY_COLORS["diffusion"])
     assert per_class_chart(control_records(_sets({"environment": {}}))) is None

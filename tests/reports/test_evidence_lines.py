@@ -35,7 +35,7 @@ def test_measured_sections_name_their_file():
     assert "measured by the hybrid probe (hybrid.json)" in lines[4]
     assert "evidence: class-conditioning support: measured" in render(result)
     markdown = render_markdown(result["answers"], result)
-    assert "What the decision rests on:" in markdown and "(cond.json)" in markdown
+    assert "## What the decision rests on" in markdown and "(cond.json)" in markdown
 
 
 def test_a_cost_model_that_cannot_be_carried_over_is_said_so():

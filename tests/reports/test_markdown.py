@@ -3,6 +3,7 @@ import copy
 
 import pytest
 
+from reports import document
 from reports.markdown import escape, render
 from reports.probe_view import ProbeSet
 
@@ -28,17 +29,26 @@ def test_escape_in_table_cells_leaves_leading_numbers():
 
 
 def test_sections_and_figures(latency_bound):
+    from reports import verdict
+
     answers, result = latency_bound
     md = render(answers, result)
-    for heading in ("# genarch decision report", "## Ranking", "## Why gan", "## Robustness",
+    # the summary first: the verdict, the cards, the inputs, robustness; then a break
+    summary, details = md.split("\n\n---\n\n", 1)
+    assert summary.startswith(f"# genarch decision report\n\n{escape(verdict.verdict_sentence(result))}")
+    assert "| metric | recommendation | against the runner-up | 90% interval |" in summary
+    assert "| latency budget (p95) | 30 ms |" in summary and "| no limit |" in summary
+    assert "### How robust it is" in summary and "## Ranking" not in summary
+    for heading in ("## What the decision rests on", "## Ranking", "## Why gan", "## Robustness",
                     "### What would change this decision", "## Estimates and their assumptions",
                     "## Measurements on your hardware", "## Appendix: reproducing this report"):
-        assert heading in md
-    assert md.startswith("# genarch decision report\n\nRecommendation: GAN")
+        assert heading in details
     assert "- hybrid: " in md and "latency limit" in md  # eliminations with their reason
     assert "| figure | value | unit | source |" in md
     assert "latency_budget_ms: 30" in md  # the answers in the appendix
     assert "No probe results were given" in md
+    assert "Generated" not in md  # no date given, none made up: the function stays pure
+    assert render(answers, result, generated="2026-12-03 01:50 UTC").count("Generated 2026-12-03 01:50 UTC.") == 1
 
 
 def test_pure_and_does_not_touch_its_inputs(latency_bound, probe_sets):
@@ -53,8 +63,11 @@ def test_probe_results_appear_with_machine_config_and_seed(latency_bound, probe_
     answers, result = latency_bound
     md = render(answers, result, probe_sets)
     assert "| AMD EPYC | probe-results.json | cpu |" in md
-    assert "Figure 2: Latency per sample against NFE" in md
-    assert "profile: quick" in md and "probe AMD EPYC: seed 0" in md
+    assert "runs/cpu" not in md  # the file's name, never where it was read from
+    charts = [b for b in document.build(answers, result, probe_sets) if isinstance(b, document.Chart)]
+    for number, chart in enumerate(charts, 1):  # a caption per chart, its title the figure's
+        assert f"*Figure {number}: {escape(chart.title)}* (chart in the app and the PDF)" in md
+    assert "AMD EPYC, run: profile quick; device cpu" in md and "probe AMD EPYC: seed 0" in md
 
 
 def test_hostile_text_from_a_probe_file_is_escaped(latency_bound, probe_sets):
@@ -66,6 +79,17 @@ def test_hostile_text_from_a_probe_file_is_escaped(latency_bound, probe_sets):
     assert "<script>" not in md and "**GPU**" not in md
     assert r"\<script\>x\</script\> \*\*GPU\*\* \| \[a\](b)" in md
     assert "evil\\_\\[1\\].json" in md
-    # the config sits in a code block whose fence is longer than any backtick run inside it
-    block = md.split("````yaml\n", 1)[1].split("\n````", 1)[0]
-    assert "profile: '```" in block and "# injected" in block
+    assert r"profile \`\`\` \# injected" in md  # the probe's settings, on one escaped line
+
+
+def test_a_code_block_fence_is_longer_than_any_backtick_run_inside():
+    from reports.markdown import render_blocks
+
+    md = render_blocks([document.Code("a: '```'\n# b", "yaml")])
+    assert md == "````yaml\na: '```'\n# b\n````\n"
+
+
+def test_a_page_break_is_a_thematic_break():
+    from reports.markdown import render_blocks
+
+    assert render_blocks([document.Paragraph("a"), document.PageBreak(), document.Paragraph("b")]) == "a\n\n---\n\nb\n"

@@ -1,0 +1,71 @@
+"""The tables of the report's page 1 (reports/document.py's executive summary): the answers
+that matter, two a row, and the metric cards against the runner-up. Pure functions.
+
+    input_rows(answers)   # (("serving hardware", "a100", "latency budget (p95)", "250 ms"), ...)
+    card_rows(result)     # (("Latency per image", "73.2 ms", "12× faster than diffusion", "52 ms – 103 ms"), ...)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from reports import verdict
+from rubric.answers import questions
+
+# The answers a reader checks first, in the questionnaire's order: what is served, with what,
+# under which limits, by which team. Plain labels; the unit comes from rubric/data/questions.yaml.
+SUMMARY_INPUTS = (
+    ("task", "task"),
+    ("serving_hardware", "serving hardware"),
+    ("resolution", "resolution"),
+    ("latency_budget_ms", "latency budget (p95)"),
+    ("samples_per_month", "volume"),
+    ("gpu_hourly_usd", "device price"),
+    ("inference_budget_usd_per_month", "inference budget"),
+    ("conditioning", "conditioning"),
+    ("dataset_images", "your images"),
+    ("pretrained_allowed", "public weights allowed"),
+    ("commercial_use", "commercial use"),
+    ("training_budget_gpu_hours", "training budget"),
+    ("deadline_weeks", "deadline"),
+    ("team_can_maintain_custom_pipeline", "team can maintain a custom pipeline"),
+    ("team_gan_experience", "team's GAN experience"),
+    ("binding_constraint", "binding constraint"),
+)
+INPUTS_HEADER = ("input", "value", "input", "value")  # two answers a row: half the height
+CARDS_HEADER = ("metric", "recommendation", "against the runner-up", "90% interval")
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.3g}"
+    return f"{int(value):,}"
+
+
+def input_value(name: str, value: Any) -> str:
+    """An answer as a reader says it: '250 ms', '30,000,000 samples/month', 'no limit', 'yes'."""
+    if value is None:
+        return "no limit"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, (int, float)):
+        question = questions().get(name)
+        unit = question.unit if question else None
+        return f"{_number(value)} {unit}" if unit else _number(value)
+    return str(value).replace("_", " ")
+
+
+def input_rows(answers: dict) -> tuple[tuple[str, ...], ...]:
+    """The summary's inputs as table rows, two answers a row (label, value, label, value)."""
+    cells = [(label, input_value(name, answers[name])) for name, label in SUMMARY_INPUTS if name in answers]
+    if len(cells) % 2:
+        cells.append(("", ""))
+    return tuple((*cells[i], *cells[i + 1]) for i in range(0, len(cells), 2))
+
+
+def card_rows(result: dict) -> tuple[tuple[str, ...], ...]:
+    """The metric cards as table rows: metric, the recommendation's value, its delta to the
+    runner-up, its 90% interval ('—' where there is none)."""
+    return tuple((card.label, card.value, card.delta or "—",
+                  (card.interval or "—").removeprefix("90%: ")) for card in verdict.metric_cards(result))
