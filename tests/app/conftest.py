@@ -45,6 +45,36 @@ def require_tool(name: str) -> str:
     return path
 
 
+def _plain(value):
+    """Plotly's JSON with its typed arrays ({"dtype": "f8", "bdata": base64, "shape"?}) as lists."""
+    if isinstance(value, dict) and set(value) >= {"dtype", "bdata"}:
+        import base64
+
+        import numpy as np
+
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        if "shape" in value:
+            array = array.reshape([int(n) for n in str(value["shape"]).split(",")])
+        return array.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def plotly_charts(at) -> dict[str, dict]:
+    """The plotly charts on an AppTest page, by title (its line breaks read as spaces): the figure
+    as plotly's JSON, {"data": [trace, ...], "layout": {...}}. A trace's "name" is its legend entry
+    (e.g. "1. gan · score 0.81", "flips to diffusion"); "x"/"y" hold its points, as lists."""
+    charts = {}
+    for chart in at.get("plotly_chart"):
+        figure = _plain(json.loads(chart.proto.spec))
+        title = (figure.get("layout", {}).get("title") or {}).get("text") or ""
+        charts[title.replace("<br>", " ")] = figure
+    return charts
+
+
 def vega_charts(at) -> dict[str, dict]:
     """The Vega-Lite charts on an AppTest page, by title: the spec, with the rows Streamlit moved
     out of it (into an Arrow table) put back under data.values."""
