@@ -3,12 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # Debian packages checked (and installed as root) before pip: name:command-that-proves-it.
+# chromium: kaleido draws the PDF's charts in it (reports/chart_images.py).
 SYSTEM_DEPS := "python3-venv:$(PYTHON) -c 'import ensurepip, venv'" \
-               "fonts-dejavu-core:test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+               "fonts-dejavu-core:test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf" \
+               "chromium:test -x /usr/bin/chromium"
 # Free space a new .venv needs, GB: 6.4 GB measured, mostly torch's CUDA build, plus pip's unpacking.
 VENV_GIB := 8
-# Only the tests need a browser (Debian's chromium, driven by Playwright) and poppler's pdfinfo.
-TEST_SYSTEM_DEPS := "chromium:test -x /usr/bin/chromium" "poppler-utils:command -v pdfinfo"
+# The tests also need poppler's pdfinfo (and drive the same chromium through Playwright).
+TEST_SYSTEM_DEPS := "poppler-utils:command -v pdfinfo"
 
 .PHONY: install run test bench clean gpu-check gpu-wheels
 .DEFAULT_GOAL := run
