@@ -9,7 +9,7 @@ report ≤ 10 s; the page never blocks while a probe runs. Measured:
   * first render, cold process: AppTest of the entry script in a new Python process, imports
     included (the server side of the very first visit);
   * Markdown and PDF of the hybrid example with the stored probe result: a cold PDF in a new
-    process (vl-convert starts its JavaScript engine once) and warm ones in process;
+    process (kaleido starts Chromium once) and warm ones in process (the browser kept warm);
   * the Probes page rerun while a (fake) probe runs in the background, and `start()` itself.
 """
 from __future__ import annotations
@@ -66,7 +66,7 @@ def reports(repeats: int) -> None:
             % str(ROOT))
     cold = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                                  cwd=ROOT).stdout.split()[-1]) for _ in range(max(3, repeats // 2))]
-    print(f"PDF report, cold process (vl-convert start-up included): {_summary(cold, 10.0)}")
+    print(f"PDF report, cold process (Chromium start-up included): {_summary(cold, 10.0)}")
     warm = []
     pdf.render(values, result, sets)
     for _ in range(repeats):
