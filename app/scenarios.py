@@ -18,6 +18,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
+from reports.text import plan_of
+from reports.verdict import family_name, metric_cards
 from rubric import answers as answers_mod
 from rubric.errors import InputError, clean_text, excerpt
 
@@ -157,45 +159,14 @@ def answer_text(name: str, value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def _number(value: float | None, unit: str = "", digits: int = 3) -> str:
-    if value is None:
-        return "–"
-    if value >= 1000:
-        text = f"{value:,.0f}"
-    else:
-        text = f"{value:.{digits}g}"
-    return f"{text} {unit}".strip()
-
-
-def _latency(ms: float | None) -> str:
-    if ms is None:
-        return "–"
-    return _number(ms / 1000, "s") if ms >= 1000 else _number(ms, "ms")
-
-
-ESTIMATE_ROWS: tuple[tuple[str, Callable[[dict], str]], ...] = (
-    ("Latency per image", lambda e: _latency(e.get("latency_ms_per_sample"))),
-    ("USD per 1,000 images", lambda e: _number(e.get("usd_per_1k_samples"))),
-    ("USD per month", lambda e: _number(e.get("monthly_usd"))),
-    ("Training GPU-hours", lambda e: _number(e.get("training_gpu_hours"))),
-    ("Weeks to production", lambda e: _number(e.get("weeks_to_production"), digits=2)),
-)
-
-
-def _plan(result: dict) -> str:
-    from reports.text import plan_of
-
-    return plan_of(result, result["recommendation"])
-
-
 def compare_table(scenarios: list[Scenario]) -> pd.DataFrame:
-    """The recommendation, plan, binding constraint and key estimates, one column per scenario."""
+    """The recommendation, plan, binding constraint and key estimates (the Recommendation page's
+    metric cards, written the same way), one column per scenario."""
     columns = {}
     for s in scenarios:
-        estimate = s.result["estimates"].get(s.result["recommendation"], {})
-        column = {"Recommendation": s.result["recommendation"], "Plan": _plan(s.result),
+        column = {"Recommendation": family_name(s.result["recommendation"]), "Plan": plan_of(s.result, s.result["recommendation"]),
                   "Binding constraint": s.result["binding_constraint"]}
-        column.update({label: cell(estimate) for label, cell in ESTIMATE_ROWS})
+        column.update({card.label: card.value for card in metric_cards(s.result)})
         columns[s.name] = column
     return pd.DataFrame(columns)
 
