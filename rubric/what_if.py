@@ -179,11 +179,19 @@ def _number(field: str, run: _Engine, current_top: str, precision: float) -> lis
                 continue
         if end_top == current_top:
             continue
+        if not low <= start <= high:  # an answer outside the realistic range (or 0, where a log
+            # scale cannot start): the search starts from the range's nearer end, if it agrees
+            start = cast(low if start < low else high)
+            top_at_low, variant = run(field, start)
+            if top_at_low != current_top:
+                found.append(_number_entry(field, direction, start, given, top_at_low, variant,
+                                           end_top == top_at_low))
+                continue
         inside, outside = float(start), float(end)  # inside: as given; outside: another family
         for _ in range(MAX_BISECTIONS):
             if abs(math.log(outside / inside)) <= math.log1p(precision) or (integer and abs(outside - inside) <= 1):
                 break
-            middle = cast(math.sqrt(inside * outside))
+            middle = cast(math.exp((math.log(inside) + math.log(outside)) / 2))
             if middle in (cast(inside), cast(outside)):
                 break
             if run(field, middle)[0] == current_top:
