@@ -128,3 +128,25 @@ def test_nan_is_never_accepted_anywhere():
         if q.type in ("int", "number"):
             with pytest.raises(InputError):
                 answers.validate({name: math.nan})
+
+
+def test_every_question_has_a_plain_label_and_help_without_yaml_words():
+    for name, q in answers.questions().items():
+        assert q.label and q.title() == q.label[0].upper() + q.label[1:], name
+        assert not q.unit or q.unit.lower() not in q.label.lower(), name  # the unit is shown once, elsewhere
+        assert "null" not in q.help.lower(), name  # the app's word is "no limit"
+    assert answers.Question("training_gpus", "int", "", 8).title() == "Training gpus"  # no label: the name
+
+
+def test_the_schema_loader_refuses_a_label_that_is_not_text(monkeypatch):
+    real = answers._load_yaml
+
+    def with_bad_label(path):
+        data = real(path)
+        if path.name == "questions.yaml":
+            data["questions"]["resolution"]["label"] = ["a", "list"]
+        return data
+
+    monkeypatch.setattr(answers, "_load_yaml", with_bad_label)
+    with pytest.raises(ValueError, match="questions.yaml: resolution: label and help must be text"):
+        answers.questions.__wrapped__()
