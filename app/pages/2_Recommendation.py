@@ -1,73 +1,92 @@
-"""Page 2: the ranked candidates, why, how robust, and what would change the decision."""
+"""Page 2: the verdict and its figures first, then what would change it, the ranking, the reasons
+and the details. What each block says comes from reports/verdict.py and app/views.py."""
 import streamlit as st
 
-from app import form, state
+from app import form, state, views
 from reports import charts
-from reports.document import ALTERNATIVES_HEADER, RANKING_HEADER, alternatives_rows, fmt, plan_lines, ranking_rows
+from reports.document import ALTERNATIVES_HEADER, alternatives_rows, fmt, plan_lines
 from reports.markdown import escape
-from reports.text import evidence_lines, lead_sentence, plan_of, shown_score, status_cell, status_reason, why_heading
+from reports.text import evidence_lines, lead_sentence, status_reason, why_heading
+from reports.verdict import metric_cards, robustness_words, score_words, verdict_sentence, what_if_lines
 from reports.whatif import what_would_change
 
 state.init()
 result = state.decision()
-top = result["ranking"][0]
 
-st.title(f"Recommendation: {result['recommendation'].upper()}")
-st.write(f"**{escape(plan_of(result, top['architecture']))}**, score {shown_score(top):.3f}; binding constraint: "
-         f"**{escape(result['binding_constraint'])}**.")
-if result.get("runner_up"):
-    second = next(r for r in result["ranking"] if r["architecture"] == result["runner_up"])
-    st.write(f"Runner-up: **{escape(second['architecture'])}**, {escape(plan_of(result, second['architecture']))}, "
-             f"score {shown_score(second):.3f} ({escape(status_cell(second), line_start=False)}).")
+# A compact heading: at 1280×800 and on a 390×844 phone the verdict and its five cards must fit
+# above the fold, and st.title's 2.75rem would take a line of it.
+st.html(views.RESPONSIVE_CSS)
+with st.container(key="verdict_title"):
+    st.header(f"Recommendation: {result['recommendation'].upper()}", anchor=False)
 pending = form.unapplied(st.session_state["answers"])
 if pending:
-    st.warning(f"The questionnaire has {len(pending)} edited answer(s) not applied yet "
-               f"({', '.join(pending)}); this recommendation uses the previous answers.")
-if not result["feasible"]:
-    st.warning("No candidate meets the binding constraint; this is the one that comes closest.")
-for note in result["notes"]:
-    st.info(escape(note))
-with st.expander("What the decision rests on: measurements or published figures"):
-    st.markdown("\n".join(f"- {escape(line)}" for line in evidence_lines(result)))
+    st.warning(f"{len(pending)} edited answer(s) not applied ({', '.join(pending)}); this recommendation uses "
+               "the previous answers.")
+with st.container(key="verdict"):
+    st.markdown(escape(verdict_sentence(result)))
+# Lower is better for all five figures: green where the recommendation beats the runner-up.
+COLOURS = {True: ("green", "down"), False: ("red", "up"), None: ("gray", "off")}
+with st.container(horizontal=True, wrap=True, gap="small", key="verdict_cards"):
+    for card in metric_cards(result):
+        colour, arrow = COLOURS[card.better]
+        st.metric(card.label, card.value, views.short_delta(card.delta, result.get("runner_up")),
+                  delta_color=colour, delta_arrow=arrow, border=True, help=card.interval)
+if result.get("runner_up"):
+    st.caption(f"Differences are against {escape(result['runner_up'], line_start=False)}, the runner-up: green where "
+               f"{escape(result['recommendation'], line_start=False)} does better; the ? beside a label gives its 90% interval.")
+st.caption(escape(score_words(result), line_start=False))
+
+st.subheader("What would change it")
+lines = what_if_lines(result)
+if lines:
+    st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in lines))
+st.markdown(escape(robustness_words(result)))
 
 st.subheader("Ranking")
-st.dataframe([dict(zip(RANKING_HEADER, row)) for row in ranking_rows(result)], hide_index=True, key="ranking_table")
-st.caption("Intervals are 90%, from the latency model's spread on published measurements (or your probe's); "
-           "p(limits) is the probability of meeting every limit you stated.")
-for r in result["ranking"]:
-    if status_reason(r):
-        show = st.error if r.get("status", "eliminated") in ("eliminated", "infeasible") else st.warning
-        show(f"**{r['architecture']}** {escape(status_cell(r), line_start=False)}")
-with st.expander("Plans: how each candidate's weights are obtained (off the shelf, fine-tuned, from scratch)"):
+with st.container(key="ranking_wide"):
+    st.dataframe(views.ranking_frame(result), hide_index=True, key="ranking_table",
+                 column_config=views.RANKING_COLUMN_CONFIG)
+with st.container(key="ranking_narrow"):
+    for card in views.candidate_cards(result):
+        with st.container(border=True):
+            st.markdown(f"**{escape(card.title, line_start=False)}** · {escape(card.variant, line_start=False)}")
+            st.caption(f"{escape(card.figures, line_start=False)}  \n{escape(card.odds, line_start=False)}")
+for row in result["ranking"]:
+    reason = status_reason(row)
+    if reason:
+        show = st.error if views.status_of(row) in ("eliminated", "infeasible") else st.warning
+        show(f"**{row['architecture']}** {views.status_of(row)}: {escape(reason, line_start=False)}")
+if result["notes"]:
+    with st.expander(f"Notes on the candidates' plans and licences ({len(result['notes'])})"):
+        st.markdown("\n".join(f"- {escape(note, line_start=False)}" for note in result["notes"]))
+with st.expander("Every estimate with its 90% interval, the variants and their plans"):
+    st.dataframe(views.details_frame(result), hide_index=True, key="details_table")
     st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in plan_lines(result)))
     alternatives = alternatives_rows(result)
     if alternatives:
         st.dataframe([dict(zip(ALTERNATIVES_HEADER, row)) for row in alternatives], hide_index=True,
                      key="alternatives_table")
 
-for chart_key, title, spec in charts.decision_charts(result):
-    st.vega_lite_chart(spec, key=chart_key, width="stretch")
-
 st.subheader(why_heading(result))
 st.caption(escape(lead_sentence(result), line_start=False))
 for reason in result["top_reasons"]:
-    with st.expander(f"{reason['name']} ({reason['contribution']:+.3f} points): {reason['text']}", expanded=True):
+    with st.expander(f"{reason['name']} ({reason['contribution']:+.3f} points): {reason['text']}"):
         if reason["figures"]:
             st.dataframe([{"figure": f["name"], "value": fmt(f["value"], 4), "unit": f["unit"],
                            "source": f["source"]} for f in reason["figures"]],
                          hide_index=True, key=f"figures_{reason['criterion']}")
         else:
             st.caption("No sourced figure: this follows from your answers and the estimates below.")
+for chart_key, title, figure in charts.decision_charts(result):
+    st.plotly_chart(figure, key=chart_key, width="stretch")
 
-st.subheader("Robustness")
-r = result["robustness"]
-st.metric("Top choice kept in draws of weights and estimates", f"{r['top_choice_share']:.0%}",
-          help=f"{r['draws']:,} draws, each weight × exp(N(0, {r['log_weight_sigma']}²)) and each estimate "
-               f"from its interval, seed {r['seed']}")
-
-st.subheader("What would change this decision")
-st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in what_would_change(result)))
-
+with st.expander("What the decision rests on: measurements or published figures"):
+    st.markdown("\n".join(f"- {escape(line)}" for line in evidence_lines(result)))
+with st.expander("Weights that would change it, and the draws behind the robustness"):
+    r = result["robustness"]
+    st.caption(f"{r['draws']:,} draws, each weight × exp(N(0, {r['log_weight_sigma']}²)) and each estimate "
+               f"from its interval, seed {r['seed']}.")
+    st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in what_would_change(result)))
 with st.expander("Estimates and their assumptions"):
     for family, e in result["estimates"].items():
         st.markdown(f"**{family}** ({escape(e.get('variant_name') or e['variant'])}, {e['nfe']} NFE, "

@@ -1,10 +1,19 @@
-"""Page 2 in AppTest: ranking, eliminations, the contribution chart, robustness, what would change."""
+"""Page 2 in AppTest: the verdict and its cards first, what would change it, the ranking as a
+formatted table (and as cards), eliminations, the reasons with their sources and the charts."""
+import json
+import re
+
+import pytest
+
+from app import views
 from app.analysis import analyse
+from reports.markdown import escape
 from reports.text import licence_name
+from reports.verdict import metric_cards, robustness_words, verdict_sentence, what_if_lines
 from rubric import answers as answers_mod
 
 from tests.conftest import EXAMPLES
-from tests.app.conftest import page, vega_charts
+from tests.app.conftest import page
 
 
 def _open(answers):
@@ -15,38 +24,113 @@ def _open(answers):
     return at
 
 
-def test_latency_bound_shows_the_ranking_eliminations_and_the_chart():
-    answers = answers_mod.load_file(EXAMPLES / "latency-bound.yaml")
+def _plotly_titles(at) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
+
+
+def _top_level(at) -> list[str]:
+    """The page's elements in drawing order: a keyed block by its key, anything else by its kind."""
+    kinds = []
+    for child in at.main.children.values():
+        block_id = getattr(getattr(child, "proto", None), "id", "") or ""
+        kinds.append(block_id.rsplit("-", 1)[-1] if block_id.startswith("$$ID-") else type(child).__name__)
+    return kinds
+
+
+@pytest.mark.parametrize("example", ["hybrid-text-realtime", "latency-bound", "budget-bound"])
+def test_the_verdict_and_its_cards_come_first(example):
+    answers = answers_mod.load_file(EXAMPLES / f"{example}.yaml")
+    result = analyse(answers)
     at = _open(answers)
-    assert at.title[0].value == "Recommendation: GAN"
+    assert at.header[0].value == f"Recommendation: {result['recommendation'].upper()}"
+    assert at.markdown[0].value == escape(verdict_sentence(result))
+    cards = metric_cards(result)
+    assert [m.label for m in at.metric] == [c.label for c in cards]
+    assert [m.value for m in at.metric] == [c.value for c in cards]
+    colours = {True: "GREEN", False: "RED", None: "GRAY"}
+    for metric, card in zip(at.metric, cards):
+        assert metric.proto.help == (card.interval or "")
+        assert metric.proto.color == metric.proto.MetricColor.Value(colours[card.better])
+        # the runner-up is named once, under the cards, not in every card
+        assert metric.proto.delta == views.short_delta(card.delta, result["runner_up"]) or ""
+        assert f"vs {result['runner_up']}" not in metric.proto.delta
+    assert any(c.value.startswith(f"Differences are against {result['runner_up']}, the runner-up")
+               for c in at.caption)
+    # nothing between the heading and the cards but the verdict: they are what a first look sees
+    assert _top_level(at)[:3] == ["verdict_title", "verdict", "verdict_cards"]
+
+
+def test_a_card_that_is_worse_than_the_runner_up_is_red():
+    answers = answers_mod.load_file(EXAMPLES / "hybrid-text-realtime.yaml")
+    result = analyse(answers)
+    worse = [c for c in metric_cards(result) if c.better is False]
+    assert worse, "the hybrid example needs more training than its runner-up"
+    at = _open(answers)
+    for card in worse:
+        (metric,) = [m for m in at.metric if m.label == card.label]
+        assert metric.proto.color == metric.proto.MetricColor.Value("RED")
+
+
+def test_what_would_change_it_lists_the_answer_level_what_ifs():
+    answers = answers_mod.load_file(EXAMPLES / "budget-bound.yaml")
+    result = analyse(answers)
+    lines = what_if_lines(result)
+    assert lines, "the budget-bound example has answers that change its decision"
+    at = _open(answers)
+    assert "What would change it" in [h.value for h in at.subheader]
+    listed = next(m.value for m in at.markdown if m.value.startswith("- "))
+    assert listed.split("\n") == [f"- {escape(line, line_start=False)}" for line in lines]
+    assert any(m.value == escape(robustness_words(result)) for m in at.markdown)
+
+
+def test_the_ranking_table_is_formatted_with_units_and_marks_eliminated_rows():
+    answers = answers_mod.load_file(EXAMPLES / "latency-bound.yaml")
+    result = analyse(answers)
+    at = _open(answers)
+    table = next(df.value for df in at.dataframe if list(df.value.columns) == list(views.RANKING_COLUMNS))
+    assert list(table["candidate"]) == [r["architecture"] for r in result["ranking"]]
+    assert list(table["status"]) == ["✓ ok", "✗ eliminated", "✗ eliminated"]
+    for cell in table["latency"]:
+        assert re.fullmatch(r"[\d.]+ m?s", cell)
+    for column in ("USD per 1,000 images", "USD per month"):
+        for cell in table[column]:
+            assert re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)? USD", cell), cell  # 2,920 USD, never 2920 or 8.8e-05
+    # every column has a width, and together they fit the ~900 px beside the sidebar at 1280 px
+    assert set(views.RANKING_COLUMN_CONFIG) == set(views.RANKING_COLUMNS)
+    assert sum(c["width"] for c in views.RANKING_COLUMN_CONFIG.values()) <= 900
     eliminated = [e.value for e in at.error]
     assert any(e.startswith("**hybrid** eliminated:") and "latency limit" in e for e in eliminated)
     assert any(e.startswith("**diffusion** eliminated:") for e in eliminated)
-    (contrib,) = [s for t, s in vega_charts(at).items() if t.startswith("Score points lost to each criterion")]
-    candidates = {row["candidate"] for row in contrib["data"]["values"]}
-    assert candidates == {"1. gan", "2. hybrid (eliminated)", "3. diffusion (eliminated)"}
-    assert at.metric[0].value == "100%"
-    assert len(at.get("dataframe")) >= 2  # the ranking and the figures behind the first reason
-    (rests_on,) = [e for e in at.expander if e.label.startswith("What the decision rests on")]
-    assert "no cost model measured" in rests_on.markdown[0].value  # no probe results on this page yet
 
 
-def test_weight_flips_are_drawn_and_explained():
+def test_the_phone_cards_say_what_the_table_says():
+    answers = answers_mod.load_file(EXAMPLES / "latency-bound.yaml")
+    result = analyse(answers)
+    at = _open(answers)
+    titles = [m.value for m in at.markdown if m.value.startswith("**1. ") or m.value.startswith("**2. ")
+              or m.value.startswith("**3. ")]
+    assert [t.split("**")[1] for t in titles] == [
+        f"{i}. {r['architecture']} {views.marked_status(r)}" for i, r in enumerate(result["ranking"], 1)]
+
+
+def test_weight_flips_and_the_contribution_chart_are_drawn():
     answers = answers_mod.validate({"latency_budget_ms": 100, "dataset_images": 2000})
     result = analyse(answers)
     at = _open(answers)
-    assert at.title[0].value == f"Recommendation: {result['recommendation'].upper()}"
-    flips = [s for t, s in vega_charts(at).items() if t.startswith("Weight change that flips")]
-    assert flips and {row["flips_to"] for row in flips[0]["data"]["values"]} == {"diffusion"}
-    what_if = next(m.value for m in at.markdown if "random weight draws" in m.value)
-    assert "would make diffusion the recommendation" in what_if
+    assert at.header[0].value == f"Recommendation: {result['recommendation'].upper()}"
+    titles = _plotly_titles(at)
+    assert any(t.startswith("Score points lost to each criterion") for t in titles)
+    assert any(t.startswith("Weight change that flips") for t in titles)
+    (weights,) = [e for e in at.expander if e.label.startswith("Weights that would change it")]
+    assert any("would make diffusion the recommendation" in m.value for m in weights.markdown)
 
 
 def test_figures_have_sources():
     at = _open(answers_mod.load_file(EXAMPLES / "conditioning-bound.yaml"))
-    expanders = at.expander
-    assert len(expanders) >= 3  # the top reasons, then the assumptions
+    assert len(at.expander) >= 3  # the top reasons, then the details
     assert any("source" in df.value.columns for df in at.dataframe)
+    (rests_on,) = [e for e in at.expander if e.label.startswith("What the decision rests on")]
+    assert "no cost model measured" in rests_on.markdown[0].value  # no probe results on this page yet
 
 
 def test_plans_status_and_why_over_the_runner_up():
@@ -55,16 +139,12 @@ def test_plans_status_and_why_over_the_runner_up():
     at = _open(answers)
     top, runner_up = result["recommendation"], result["runner_up"]
     assert [h.value for h in at.subheader if h.value.startswith("Why ")] == [f"Why {top} over {runner_up}"]
-    ranking = next(df.value for df in at.dataframe if "plan" in df.value.columns and "p(limits)" in df.value.columns)
-    statuses = dict(zip(ranking["candidate"], ranking["status"]))
-    plans = dict(zip(ranking["candidate"], ranking["plan"]))
+    details = next(df.value for df in at.dataframe if list(df.value.columns) == list(views.DETAILS_COLUMNS))
+    plans = dict(zip(details["candidate"], details["plan"]))
     for row in result["ranking"]:
-        assert statuses[row["architecture"]].split(":")[0] == row["status"]
         if row["licence"]:
             assert licence_name(row["licence"]) in plans[row["architecture"]]
-    (plans_box,) = [e for e in at.expander if e.label.startswith("Plans")]
-    listed = plans_box.markdown[0].value.replace("\\", "")
+    (box,) = [e for e in at.expander if e.label.startswith("Every estimate with its 90% interval")]
+    listed = box.markdown[0].value.replace("\\", "")
     for row in result["ranking"]:
         assert row["architecture"] + ":" in listed and (row["licence"] or "") in listed
-    runner = next(w.value for w in at.markdown if w.value.startswith("Runner-up: "))
-    assert f"**{runner_up}**" in runner

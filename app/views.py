@@ -1,0 +1,243 @@
+"""What the pages draw, shaped as data: pure functions of the decision contract (and of this
+machine, for the Probes page's note). Pages call these and only draw the result.
+
+    frame = ranking_frame(result)     # pandas DataFrame: formatted cells with units, marked rows
+    cards = candidate_cards(result)   # the same ranking as short per-candidate cards (phones)
+    note = probe_device_note("a100", local_device())
+"""
+from __future__ import annotations
+
+import functools
+import os
+import platform
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reports.text import plan_words, shown_score, status_reason
+from reports.verdict import METRICS
+
+# Status -> the marker a reader scans for; a marker as well as a word, so that a row's state is
+# seen before its cells are read (and reads without colour). Glyphs DejaVu Sans has: a machine
+# without an emoji font drew ⛔ as an empty box.
+STATUS_MARKERS = {"ok": "✓", "at risk": "⚠", "eliminated": "✗", "infeasible": "✗"}
+
+
+# How each estimate is written, with its unit: the same as the verdict's metric cards.
+FORMATS = {key: (lambda v, fmt=fmt, unit=unit: f"{fmt(v)}{unit}") for _, key, _, fmt, unit in METRICS}
+
+
+def cell(estimate: dict, key: str) -> str:
+    """An estimate as written on the cards: '73.2 ms', '0.0406 USD', '225,000 GPU-h', '1.6 weeks'."""
+    return FORMATS[key](estimate[key])
+
+
+def _with_interval(point: str, interval, write) -> str:
+    """'73.2 ms (52 ms – 103 ms)'; the point alone where both ends read the same."""
+    if not interval or write(interval[0]) == write(interval[1]):
+        return point
+    return f"{point} ({write(interval[0])} – {write(interval[1])})"
+
+
+def status_of(row: dict) -> str:
+    if row.get("status"):
+        return row["status"]
+    return "eliminated" if row.get("eliminated") else "at risk" if row.get("at_risk") else "ok"
+
+
+def marked_status(row: dict) -> str:
+    """'⛔ eliminated', '⚠ at risk', '✓ ok'."""
+    status = status_of(row)
+    return f"{STATUS_MARKERS.get(status, '')} {status}".strip()
+
+
+# The columns that fit 1280 px beside the sidebar (~900 px of table), in reading order: what it
+# is, whether it survives, then the figures that decide. The rest is in `details_frame`.
+RANKING_COLUMNS = ("#", "candidate", "status", "score", "latency", "USD per 1,000 images", "USD per month",
+                   "meets limits")
+
+
+# Column widths in px (st.dataframe's column_config, as plain mappings): 830 px in all, inside
+# the ~900 px a 1280 px window leaves beside the sidebar, each wide enough for its header.
+RANKING_COLUMN_CONFIG = {"#": {"width": 36}, "candidate": {"width": 100}, "status": {"width": 130},
+                         "score": {"width": 70, "help": "0 to 1: the points left after each criterion's "
+                                                         "weighted shortfall"},
+                         "latency": {"width": 90, "help": "per image, at batch 1"},
+                         "USD per 1,000 images": {"width": 160}, "USD per month": {"width": 130},
+                         "meets limits": {"width": 110, "help": "probability of meeting every limit you stated"}}
+
+
+def ranking_frame(result: dict) -> pd.DataFrame:
+    """One row per candidate, best first; every cell formatted with its unit."""
+    rows = []
+    for rank, row in enumerate(result["ranking"], 1):
+        e = result["estimates"][row["architecture"]]
+        rows.append({"#": rank, "candidate": row["architecture"], "status": marked_status(row),
+                     "score": f"{shown_score(row):.3f}", "latency": cell(e, "latency_ms_per_sample"),
+                     "USD per 1,000 images": cell(e, "usd_per_1k_samples"), "USD per month": cell(e, "monthly_usd"),
+                     "meets limits": f"{e['p_meets_limits']:.0%}"})
+    return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+DETAILS_COLUMNS = ("candidate", "variant", "plan", "latency (90%)", "USD per 1,000 images (90%)",
+                   "USD per month (90%)", "training (90%)", "weeks to production (90%)", "why this status")
+# column -> (estimate, its interval)
+INTERVAL_COLUMNS = {"latency (90%)": ("latency_ms_per_sample", "latency_interval_ms"),
+                    "USD per 1,000 images (90%)": ("usd_per_1k_samples", "usd_per_1k_interval"),
+                    "USD per month (90%)": ("monthly_usd", "monthly_usd_interval"),
+                    "training (90%)": ("training_gpu_hours", "training_gpu_hours_interval"),
+                    "weeks to production (90%)": ("weeks_to_production", "weeks_interval")}
+
+
+def details_frame(result: dict) -> pd.DataFrame:
+    """Every estimate with its 90% interval, the variant, its plan and the reason for its status."""
+    dataset_images = (result.get("answers") or {}).get("dataset_images")
+    rows = []
+    for row in result["ranking"]:
+        e = result["estimates"][row["architecture"]]
+        rows.append({"candidate": row["architecture"], "variant": row["variant_name"],
+                     "plan": plan_words(e, dataset_images),
+                     **{column: _with_interval(cell(e, key), e.get(interval), FORMATS[key])
+                        for column, (key, interval) in INTERVAL_COLUMNS.items()},
+                     "why this status": status_reason(row) or "—"})
+    return pd.DataFrame(rows, columns=list(DETAILS_COLUMNS))
+
+
+def short_delta(delta: str | None, runner_up: str | None) -> str | None:
+    """A card's difference without its trailing 'vs <runner-up>': the caption under the cards
+    names the runner-up once, and a narrow card keeps its difference on one or two lines."""
+    suffix = f" vs {runner_up}"
+    if delta and runner_up and delta.endswith(suffix):
+        return delta[: -len(suffix)]
+    return delta
+
+
+@dataclass(frozen=True)
+class CandidateCard:
+    """One candidate as a short card: the phone's ranking, where a wide table cannot fit."""
+    title: str  # "1. hybrid ✓ ok"
+    variant: str
+    figures: str  # "73.2 ms · 0.0406 USD per 1,000 images · 2,920 USD per month"
+    odds: str  # "score 0.854 · meets every limit: 100%"
+    reason: str  # why it has its status; "" when ok
+    out: bool  # eliminated or infeasible
+
+
+def candidate_cards(result: dict) -> list[CandidateCard]:
+    cards = []
+    for rank, row in enumerate(result["ranking"], 1):
+        e = result["estimates"][row["architecture"]]
+        cards.append(CandidateCard(
+            title=f"{rank}. {row['architecture']} {marked_status(row)}", variant=row["variant_name"],
+            figures=f"{cell(e, 'latency_ms_per_sample')} · {cell(e, 'usd_per_1k_samples')} per 1,000 images · "
+                    f"{cell(e, 'monthly_usd')} per month",
+            odds=f"score {shown_score(row):.3f} · meets every limit: {e['p_meets_limits']:.0%}",
+            reason=status_reason(row), out=status_of(row) in ("eliminated", "infeasible")))
+    return cards
+
+
+# Streamlit has no media queries of its own; CSS scoped to keyed containers (.st-key-<key>) gives
+# the Recommendation page its two layouts. Below 640 px (where Streamlit stacks columns) the cards
+# replace the ranking table and the heading shrinks. The metric cards share each row (five across
+# at 1280 px, two on a 390 px phone) and wrap their text instead of cutting it off with "…".
+NARROW_PX = 640
+CARD_MIN_PX = 140
+RESPONSIVE_CSS = f"""<style>
+.st-key-verdict_cards > [data-testid="stElementContainer"] {{ flex: 1 1 {CARD_MIN_PX}px; width: auto; }}
+.st-key-verdict_cards [data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
+.st-key-verdict_cards [data-testid="stMetric"] .stMarkdownEllipsis,
+.st-key-verdict_cards [data-testid="stMetric"] .stMarkdownEllipsis p {{
+  white-space: normal; overflow: visible; text-overflow: clip; }}
+@media (max-width: {NARROW_PX}px) {{
+  .st-key-ranking_wide {{ display: none; }}
+  .st-key-verdict_title h2 {{ font-size: 1.5rem; padding-top: 0; }}
+}}
+@media (min-width: {NARROW_PX + 1}px) {{ .st-key-ranking_narrow {{ display: none; }} }}
+</style>"""
+
+
+# --- the Probes page's note: what a probe here can say about the serving hardware ---------------
+
+@dataclass(frozen=True)
+class LocalDevice:
+    kind: str  # "cpu", "cuda" or "mps": what `genarch probe --device auto` would pick
+    name: str  # "NVIDIA L4", "AMD EPYC 7B13", "Apple arm64 (MPS)"
+    cores: int
+
+
+def _nvidia_gpu_name() -> str | None:
+    """The first NVIDIA GPU's name from nvidia-smi (no torch import: the app stays torch-free)."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return None
+    try:
+        out = subprocess.run([tool, "--query-gpu=name", "--format=csv,noheader"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    names = [line.strip() for line in out.splitlines() if line.strip()]
+    return names[0] if names else None
+
+
+@functools.lru_cache(maxsize=1)
+def local_device() -> LocalDevice:
+    """This machine as the probe would see it with `--device auto` (cuda, then mps, then cpu)."""
+    cores = os.cpu_count() or 1
+    gpu = _nvidia_gpu_name()
+    if gpu:
+        return LocalDevice("cuda", gpu, cores)
+    if platform.system() == "Darwin" and platform.machine() == "arm64":
+        return LocalDevice("mps", f"Apple {platform.machine()} (MPS)", cores)
+    return LocalDevice("cpu", _cpu_name(), cores)
+
+
+def _cpu_name() -> str:
+    """As probes.device.cpu_name, which cannot be imported here: that module imports torch."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "CPU"
+
+
+def probe_target(local: LocalDevice, requested: str) -> LocalDevice:
+    """The device a probe started from the page would measure: `auto` is this machine's best;
+    an explicit `cpu` is the CPU even on a GPU machine (cuda or mps absent: the probe says so)."""
+    if requested == "cpu" and local.kind != "cpu":
+        return LocalDevice("cpu", _cpu_name(), local.cores)
+    return local
+
+
+# Families' training and controllability measurements hold on any device; latency and cost do not.
+DEVICE_FREE = "training stability, data needs and controllability"
+
+
+def probe_device_note(serving: str, target: LocalDevice) -> str:
+    """What a probe on `target` can and cannot tell about the serving hardware `serving` (a catalog
+    id), following how rubric.estimates.device_model uses a probe's cost model: measured on the
+    serving device it replaces the catalog; on another GPU it is scaled by the catalog's peak
+    ratio; from another kind of device (a CPU for a GPU) it cannot be carried over at all."""
+    from rubric.estimates import match_device
+    from rubric.knowledge import load
+
+    knowledge = load()
+    device = knowledge.devices[serving]
+    kind = "gpu" if target.kind == "cuda" else target.kind
+    here = (f"This machine is a {target.cores}-core CPU ({target.name})" if target.kind == "cpu"
+            else f"This machine's probe device is {target.name}")
+    probed = match_device(target.name, kind, knowledge)
+    if probed == serving:
+        return (f"{here}, the kind of serving hardware you named ({device.name}): a probe here measures latency and "
+                f"cost on it, which replace the calibrated catalog model in the decision, as well as {DEVICE_FREE}.")
+    if probed is not None and knowledge.devices[probed].kind == device.kind:
+        return (f"{here}; the serving hardware is {device.name}. A probe here measures {DEVICE_FREE}; its latency "
+                f"and cost are carried to the {device.name} by the catalog's peak ratio, with a wider interval. "
+                "Results measured on that device itself would replace the catalog model exactly.")
+    return (f"{here}; the serving hardware is {device.name}. A probe here measures {DEVICE_FREE}, but its "
+            f"latency and cost cannot speak for the {device.name}: those come from the calibrated catalog model "
+            "unless you load results measured on that device.")
