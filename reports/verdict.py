@@ -225,7 +225,7 @@ def what_if_lines(result: dict, limit: int | None = None) -> list[str]:
     order: list[tuple[str, str] | int] = []
     for i, item in enumerate(result.get("what_if") or []):
         if item["change"] == "set" and not isinstance(item["value"], (bool, list)):
-            key = (item["field"], item["recommendation"])
+            key = (item["field"], item["text"].rsplit(" → ", 1)[-1])
             if key not in grouped:
                 grouped[key] = []
                 order.append(key)

@@ -39,7 +39,8 @@ Schema (schema_version 1); every key below is always present:
                         number, or null for a choice), value (the answer as changed), current
                         (as given), recommendation, variant_name, holds_to_end (numbers: the
                         far end of the searched range recommends the same), text,
-                        current_text (the answer as given, in words)}]: each single
+                        current_text (the answer as given, in words), feasible (false: no
+                        candidate stands with the change; recommendation comes closest)}]: each single
                         answer change found, by running the engine again, to change the
                         recommendation (rubric/what_if.py); numbers nearest first, then choices
   notes                 [str]
@@ -255,8 +256,8 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
             "flip_weight_change": {k: (None if v is None else round(v, 4)) for k, v in r.flip_weight_change.items()},
             "flip_to": dict(r.flip_to),
         },
-        "what_if": [w.as_dict() for w in what_if_mod.search(answers, knowledge, decision.evidence,
-                                                              decision.recommendation)] if what_if else [],
+        "what_if": [w.as_dict() for w in what_if_mod.search(answers, knowledge, decision.evidence)]
+                   if what_if else [],
         "notes": list(decision.notes),
         "evidence": {"probe_results": decision.evidence.get("probe_results"),
                      "device_profile": decision.evidence.get("device_profile"),

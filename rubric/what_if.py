@@ -45,6 +45,7 @@ class WhatIf:
     holds_to_end: bool  # numbers: the far end of the range recommends the same family
     text: str
     current_text: str  # the answer as given, in words: '250 ms', 'no limit', 'budget'
+    feasible: bool = True  # False: no candidate survives the change; `recommendation` comes closest
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,22 +117,34 @@ def _choice_words(field: str, value: Any) -> str:
     return f"{label(field)} {str(value).replace('_', ' ')}"
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    top: str
+    feasible: bool
+    variant: str
+
+    def same(self, other: "_Outcome") -> bool:
+        """The same decision: the same family, and feasible or not alike (a change that leaves no
+        candidate standing changes the decision even when the same family comes closest)."""
+        return (self.top, self.feasible) == (other.top, other.feasible)
+
+
 class _Engine:
-    """The recommendation for changed answers, each run once; fine-tunes' image counts reused
-    across runs that change only serving answers (decide's memo)."""
+    """The decision for changed answers, each run once; fine-tunes' image counts reused across
+    runs that change only serving answers (decide's memo)."""
 
     def __init__(self, answers: dict, knowledge: Knowledge, evidence: dict | None) -> None:
         self.answers, self.knowledge, self.evidence = answers, knowledge, evidence or {}
         self.memo: dict = {}
-        self.seen: dict[tuple, tuple[str, str]] = {}
+        self.seen: dict[tuple, _Outcome] = {}
 
-    def __call__(self, field: str, value: Any) -> tuple[str, str]:
+    def __call__(self, field: str | None, value: Any = None) -> _Outcome:
         key = (field, repr(value))
         if key not in self.seen:
-            changed = {**self.answers, field: value}
+            changed = self.answers if field is None else {**self.answers, field: value}
             decision = engine.decide(changed, self.knowledge, self.evidence, robust=False, memo=self.memo)
             top = decision.recommendation
-            self.seen[key] = (top, decision.estimates[top].label)
+            self.seen[key] = _Outcome(top, decision.feasible, decision.estimates[top].label)
         return self.seen[key]
 
 
@@ -156,7 +169,7 @@ def _bounds(field: str, q) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def _number(field: str, run: _Engine, current_top: str, precision: float) -> list[WhatIf]:
+def _number(field: str, run: _Engine, current: _Outcome, precision: float) -> list[WhatIf]:
     q = answers_mod.questions()[field]
     given = run.answers[field]
     integer = q.type == "int"
@@ -168,24 +181,22 @@ def _number(field: str, run: _Engine, current_top: str, precision: float) -> lis
         end = cast(low if direction == "at_most" else high)
         if given is not None and ((direction == "at_most" and end >= given) or (direction == "at_least" and end <= given)):
             continue
-        end_top, _ = run(field, end)
+        at_end = run(field, end)
         start = None if given is None else cast(given)
         if given is None:  # no limit stated: first the loosest limit of the range
             start = cast(high)
-            top_at_start, variant = run(field, start)
-            if top_at_start != current_top:  # stating any limit at all changes the decision
-                found.append(_number_entry(field, direction, start, given, top_at_start, variant,
-                                           end_top == top_at_start))
+            at_start = run(field, start)
+            if not at_start.same(current):  # stating any limit at all changes the decision
+                found.append(_number_entry(field, direction, start, given, at_start, at_end.same(at_start)))
                 continue
-        if end_top == current_top:
+        if at_end.same(current):
             continue
         if not low <= start <= high:  # an answer outside the realistic range (or 0, where a log
             # scale cannot start): the search starts from the range's nearer end, if it agrees
             start = cast(low if start < low else high)
-            top_at_low, variant = run(field, start)
-            if top_at_low != current_top:
-                found.append(_number_entry(field, direction, start, given, top_at_low, variant,
-                                           end_top == top_at_low))
+            at_start = run(field, start)
+            if not at_start.same(current):
+                found.append(_number_entry(field, direction, start, given, at_start, at_end.same(at_start)))
                 continue
         inside, outside = float(start), float(end)  # inside: as given; outside: another family
         for _ in range(MAX_BISECTIONS):
@@ -194,66 +205,72 @@ def _number(field: str, run: _Engine, current_top: str, precision: float) -> lis
             middle = cast(math.exp((math.log(inside) + math.log(outside)) / 2))
             if middle in (cast(inside), cast(outside)):
                 break
-            if run(field, middle)[0] == current_top:
+            if run(field, middle).same(current):
                 inside = middle
             else:
                 outside = middle
         threshold = cast(outside)
-        top, variant = run(field, threshold)
+        outcome = run(field, threshold)
         nice = _rounded(threshold, direction, integer)
-        if nice != threshold and low <= nice <= high and run(field, nice)[0] == top:
+        if nice != threshold and low <= nice <= high and run(field, nice) == outcome:
             threshold = nice
-            variant = run(field, nice)[1]
-        found.append(_number_entry(field, direction, threshold, given, top, variant, end_top == top))
+        found.append(_number_entry(field, direction, threshold, given, outcome, at_end.same(outcome)))
     return found
 
 
-def _number_entry(field, direction, threshold, given, top, variant, holds_to_end) -> WhatIf:
+def _to(outcome: _Outcome) -> str:
+    """'→ diffusion', or '→ no candidate stands (gan comes closest)'."""
+    return f"→ {outcome.top}" if outcome.feasible else f"→ no candidate stands ({outcome.top} comes closest)"
+
+
+def _entry(field: str, change: str, threshold, value, given, outcome: _Outcome, holds_to_end: bool,
+           text: str) -> WhatIf:
+    return WhatIf(field, label(field), change, threshold, value, given, outcome.top, outcome.variant,
+                  holds_to_end, text, answer_words(field, given), outcome.feasible)
+
+
+def _number_entry(field, direction, threshold, given, outcome: _Outcome, holds_to_end: bool) -> WhatIf:
     name, value = label(field), quantity(field, threshold)
-    if holds_to_end:
-        text = f"{name} of {value} or {'more' if direction == 'at_least' else 'less'} → {top}"
-    else:
-        text = f"{name} of {value} → {top}"
-    return WhatIf(field, name, direction, threshold, threshold, given, top, variant, holds_to_end, text,
-                  answer_words(field, given))
+    further = f" or {'more' if direction == 'at_least' else 'less'}" if holds_to_end else ""
+    return _entry(field, direction, threshold, threshold, given, outcome, holds_to_end,
+                  f"{name} of {value}{further} {_to(outcome)}")
 
 
-def _choice(field: str, run: _Engine, current_top: str) -> list[WhatIf]:
+def _choice(field: str, run: _Engine, current: _Outcome) -> list[WhatIf]:
     q = answers_mod.questions()[field]
     given = run.answers[field]
     values = [not given] if q.type == "bool" else [c for c in q.choices if c != given]
     found = []
     for value in values:
-        top, variant = run(field, value)
-        if top != current_top:
-            found.append(WhatIf(field, label(field), "set", None, value, given, top, variant, False,
-                                f"{_choice_words(field, value)} → {top}", answer_words(field, given)))
+        outcome = run(field, value)
+        if not outcome.same(current):
+            found.append(_entry(field, "set", None, value, given, outcome, False,
+                                f"{_choice_words(field, value)} {_to(outcome)}"))
     return found
 
 
-def _drop_each(field: str, run: _Engine, current_top: str) -> list[WhatIf]:
+def _drop_each(field: str, run: _Engine, current: _Outcome) -> list[WhatIf]:
     given = list(run.answers[field])
     found = []
     for item in given:
         if item == "none":
             continue
         rest = [i for i in given if i != item] or ["none"]
-        top, variant = run(field, rest)
-        if top != current_top:
-            found.append(WhatIf(field, label(field), "set", None, rest, given, top, variant, False,
-                                f"without {item} {label(field)} → {top}", answer_words(field, given)))
+        outcome = run(field, rest)
+        if not outcome.same(current):
+            found.append(_entry(field, "set", None, rest, given, outcome, False,
+                                f"without {item} {label(field)} {_to(outcome)}"))
     return found
 
 
-def search(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None,
-           current: str | None = None) -> list[WhatIf]:
-    """Every single-answer change found that changes the recommendation (`current`, or the
-    engine's for `answers`): numbers nearest first (by how far, in ratio, from the answer as
-    given), then the choices in what_if.yaml's order."""
+def search(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None) -> list[WhatIf]:
+    """Every single-answer change found that changes the decision for `answers` (its family, or
+    whether any candidate stands): numbers nearest first (by how far, in ratio, from the answer
+    as given), then the choices in what_if.yaml's order."""
     knowledge = knowledge or load_knowledge()
     config = settings()
     run = _Engine(answers, knowledge, evidence)
-    current = current or engine.decide(answers, knowledge, evidence, robust=False).recommendation
+    current = run(None)
     numbers = [w for f in config["numbers"] for w in _number(f, run, current, config["relative_precision"])]
 
     def distance(w: WhatIf) -> float:

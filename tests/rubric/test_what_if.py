@@ -22,6 +22,11 @@ def _recommend(values: dict) -> str:
     return engine.decide(answers.validate(values), KNOWLEDGE, robust=False).recommendation
 
 
+def _outcome(values: dict) -> tuple[str, bool]:
+    decision = engine.decide(answers.validate(values), KNOWLEDGE, robust=False)
+    return decision.recommendation, decision.feasible
+
+
 @pytest.fixture(scope="module")
 def results() -> dict[str, dict]:
     """`genarch recommend --format json` for every example, as a user gets it."""
@@ -39,8 +44,9 @@ def test_each_listed_change_gives_the_listed_recommendation(path, results):
     given = answers.load_file(path)
     for item in result["what_if"]:
         assert item["current"] == given[item["field"]]
-        assert item["recommendation"] != result["recommendation"]
-        assert _recommend({**given, item["field"]: item["value"]}) == item["recommendation"], item["text"]
+        listed = (item["recommendation"], item["feasible"])
+        assert listed != (result["recommendation"], result["feasible"])
+        assert _outcome({**given, item["field"]: item["value"]}) == listed, item["text"]
         if item["change"] != "set":
             assert item["threshold"] == item["value"]
             rising = item["change"] == "at_least"
@@ -48,14 +54,16 @@ def test_each_listed_change_gives_the_listed_recommendation(path, results):
         if item["holds_to_end"]:  # "or more" / "or less" is said only when the far end agrees
             low, high = what_if.settings()["numbers"][item["field"]]
             far = high if item["change"] == "at_least" else low
-            assert _recommend({**given, item["field"]: far}) == item["recommendation"]
+            assert _outcome({**given, item["field"]: far}) == listed
 
 
 def test_the_examples_have_what_ifs_and_their_words(results):
     listed = [item for r in results.values() for item in r["what_if"]]
     assert len({item["field"] for item in listed}) >= 4  # numbers and choices both found
+    assert any(not item["feasible"] for item in listed)  # how far an answer is from leaving nothing
     for item in listed:
-        assert item["text"].endswith(f"→ {item['recommendation']}")
+        assert item["text"].endswith(f"→ {item['recommendation']}" if item["feasible"] else
+                                     f"→ no candidate stands ({item['recommendation']} comes closest)")
         assert item["current_text"] and "None" not in item["current_text"]
 
 
@@ -63,7 +71,7 @@ def test_a_threshold_sits_at_the_boundary():
     """Just inside a number's threshold the decision is still the one given: the search bisects to
     2% and rounds away from the answer by at most one unit of the second significant figure."""
     given = answers.load_file(EXAMPLES / "hybrid-text-realtime.yaml")
-    found = [w for w in what_if.search(given, KNOWLEDGE) if w.field == "latency_budget_ms"]
+    found = [w for w in what_if.search(given, KNOWLEDGE) if w.field == "latency_budget_ms" and w.feasible]
     assert found, "a looser latency budget lets diffusion back in"
     (w,) = found
     assert w.change == "at_least" and w.recommendation == "diffusion"
