@@ -3,7 +3,7 @@
 controllability probes (conditioning, steering, hybrid) when present."""
 import streamlit as st
 
-from app import probe_job, state
+from app import probe_job, state, views
 from app.analysis import choose
 from app.uploads import MAX_PROBE_BYTES
 from probes.config import PROFILES
@@ -19,6 +19,9 @@ st.title("Measurements on your hardware")
 st.write("Measured on the serving device, probe results replace the calibrated catalog model's "
          "latency and cost in the decision. Run the built-in profile here, or load "
          "`probe-results.json` files from other machines to compare them.")
+# Said before the run button: what a run here can and cannot tell about the serving hardware.
+target = views.probe_target(views.local_device(), st.session_state.get("probe_device", "auto"))
+st.info(escape(views.probe_device_note(answers["serving_hardware"], target)), icon=":material/memory:")
 
 run, load = st.columns(2, gap="large")
 with run:
@@ -80,8 +83,8 @@ else:
                  "the first file that does.")
 st.button("Clear loaded results", key="probe_clear", on_click=state.clear_probe_results)
 
-for chart_key, title, spec in charts.probe_charts(sets, answers["gpu_hourly_usd"]):
-    st.vega_lite_chart(spec, key=chart_key, width="stretch")
+for chart_key, title, figure in charts.probe_charts(sets, answers["gpu_hourly_usd"]):
+    st.plotly_chart(figure, key=chart_key, width="stretch")
 training = training_records(sets)
 if training_summary(sets):
     st.subheader("Training stability and data needs")

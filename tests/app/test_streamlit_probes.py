@@ -1,10 +1,14 @@
-"""Page 3 in AppTest: load results files from several machines, run the probe in the background
-(genarch probe replaced by tests/fixtures/fake_probe.py replaying the stored result), cancel it."""
+"""Page 3 in AppTest: what a probe here can tell about the serving hardware, said first; load
+results files from several machines, run the probe in the background (genarch probe replaced by
+tests/fixtures/fake_probe.py replaying the stored result), cancel it."""
 import time
 
-from app import probe_job
+import pytest
 
-from tests.app.conftest import ROWS, page, probe_bytes, vega_charts
+from app import probe_job, views
+from rubric import answers as answers_mod
+
+from tests.app.conftest import ROWS, page, plotly_charts, probe_bytes
 
 CHARTS = ("Latency per sample against NFE", "USD per 1,000 samples", "Throughput against batch size")
 
@@ -16,7 +20,41 @@ def _open():
 
 
 def _titles(at):
-    return list(vega_charts(at))
+    return list(plotly_charts(at))
+
+
+def _machines(chart: dict) -> set[str]:
+    """The machines a probe chart's traces are drawn for ('gan/xs · AMD EPYC' -> 'AMD EPYC')."""
+    return {trace["name"].rsplit(" · ", 1)[-1] for trace in chart["data"] if trace.get("name")}
+
+
+@pytest.mark.parametrize("device, serving, says", [
+    (views.LocalDevice("cpu", "AMD EPYC 7B13", 2), "a100", "cannot speak for the NVIDIA A100 SXM4 80GB"),
+    (views.LocalDevice("cuda", "NVIDIA L4", 8), "a100", "carried to the NVIDIA A100 SXM4 80GB by the catalog's"),
+    (views.LocalDevice("cuda", "NVIDIA L4", 8), "l4", "replace the calibrated catalog model in the decision"),
+])
+def test_what_a_probe_here_can_tell_is_said_before_the_run_button(monkeypatch, device, serving, says):
+    monkeypatch.setattr(views, "local_device", lambda: device)
+    at = page("3_Probes.py")
+    at.session_state["answers"] = answers_mod.validate({"serving_hardware": serving})
+    at.run()
+    assert not at.exception
+    note = at.info[0].value
+    assert note.startswith("This machine") and device.name in note and says in note
+    # the note sits above the two columns that hold the run button
+    blocks = list(at.main.children.values())
+    note_at = next(i for i, b in enumerate(blocks) if type(b).__name__ == "Info")
+    run_at = next(i for i, b in enumerate(blocks)
+                  if type(b).__name__ == "Block" and any(x.key == "probe_run" for x in b.button))
+    assert note_at < run_at
+
+
+def test_choosing_the_cpu_on_a_gpu_machine_changes_the_note(monkeypatch):
+    monkeypatch.setattr(views, "local_device", lambda: views.LocalDevice("cuda", "NVIDIA A100-SXM4-80GB", 8))
+    at = page("3_Probes.py").run()
+    assert "measures latency and cost on it" in at.info[0].value  # the default serving hardware, a100
+    at.selectbox(key="probe_device").select("cpu").run()
+    assert "cannot speak for the NVIDIA A100 SXM4 80GB" in at.info[0].value
 
 
 def _until_collected(at, timeout=30.0):
@@ -34,8 +72,8 @@ def test_without_torch_loading_still_works(monkeypatch):
     monkeypatch.setattr(probe_job, "probes_installed", lambda: False)
     at = _open()
     assert at.button(key="probe_run").disabled
-    assert "needs torch and diffusers" in at.info[0].value
-    assert "No probe results yet" in at.info[1].value and not at.get("vega_lite_chart")
+    assert "needs torch and diffusers" in at.info[1].value
+    assert "No probe results yet" in at.info[2].value and not at.get("plotly_chart")
 
 
 def test_two_machines_compared_and_a_bad_file_reported():
@@ -50,13 +88,13 @@ def test_two_machines_compared_and_a_bad_file_reported():
     assert [s.value for s in at.success] == [f"Loaded cpu.json: AMD EPYC, {ROWS} measurements.",
                                             f"Loaded l4.json: NVIDIA L4, {ROWS} measurements."]
     assert list(at.dataframe[0].value["machine"]) == ["AMD EPYC", "NVIDIA L4"]
-    charts = vega_charts(at)
+    charts = plotly_charts(at)
     assert len(charts) == len(CHARTS) and all(t.startswith(c) for t, c in zip(charts, CHARTS))
     latency = next(s for t, s in charts.items() if t.startswith("Latency"))
-    assert {r["machine"] for r in latency["data"]["values"]} == {"AMD EPYC", "NVIDIA L4"}
+    assert _machines(latency) == {"AMD EPYC", "NVIDIA L4"}
     assert "training probe's sections" in at.caption[-1].value  # skipped cleanly: no training yet
     at.button(key="probe_clear").click().run()
-    assert at.session_state["probe_sets"] == [] and not at.get("vega_lite_chart")
+    assert at.session_state["probe_sets"] == [] and not at.get("plotly_chart")
 
 
 def test_run_in_the_background_with_progress(fake_probe):

@@ -1,6 +1,5 @@
 """Page 2 in AppTest: the verdict and its cards first, what would change it, the ranking as a
 formatted table (and as cards), eliminations, the reasons with their sources and the charts."""
-import json
 import re
 
 import pytest
@@ -13,7 +12,7 @@ from reports.verdict import metric_cards, robustness_words, verdict_sentence, wh
 from rubric import answers as answers_mod
 
 from tests.conftest import EXAMPLES
-from tests.app.conftest import page
+from tests.app.conftest import page, plotly_charts
 
 
 def _open(answers):
@@ -22,10 +21,6 @@ def _open(answers):
     at.run()
     assert not at.exception
     return at
-
-
-def _plotly_titles(at) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
 
 
 def _top_level(at) -> list[str]:
@@ -118,9 +113,12 @@ def test_weight_flips_and_the_contribution_chart_are_drawn():
     result = analyse(answers)
     at = _open(answers)
     assert at.header[0].value == f"Recommendation: {result['recommendation'].upper()}"
-    titles = _plotly_titles(at)
-    assert any(t.startswith("Score points lost to each criterion") for t in titles)
-    assert any(t.startswith("Weight change that flips") for t in titles)
+    charts = plotly_charts(at)
+    (contributions,) = [c for t, c in charts.items() if t.startswith("Score points lost to each criterion")]
+    names = sorted({trace["name"] for trace in contributions["data"]})
+    assert [n.split(" ")[:2] for n in names] == [[f"{i}.", r["architecture"]] for i, r in enumerate(result["ranking"], 1)]
+    (flips,) = [c for t, c in charts.items() if t.startswith("Weight change that flips")]
+    assert any("diffusion" in trace["name"] for trace in flips["data"])
     (weights,) = [e for e in at.expander if e.label.startswith("Weights that would change it")]
     assert any("would make diffusion the recommendation" in m.value for m in weights.markdown)
 
