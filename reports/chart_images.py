@@ -105,8 +105,11 @@ atexit.register(_browser.stop)
 
 def to_png(fig, width_px: int = 720, height_px: int | None = None, scale: float = 2) -> bytes:
     """The figure as PNG bytes of (width_px × scale) × (height_px × scale) pixels; `height_px`
-    defaults to the figure's own layout height."""
-    height = height_px or getattr(getattr(fig, "layout", None), "height", None) or DEFAULT_HEIGHT_PX
+    defaults to the figure's height at that width (charts.height_at: its legend takes fewer lines
+    on a page than on a phone)."""
+    from reports.charts import height_at
+
+    height = height_px or (height_at(fig, width_px) if hasattr(fig, "layout") else None) or DEFAULT_HEIGHT_PX
     return _browser.render(fig, {"format": "png", "width": width_px, "height": height, "scale": scale})
 
 

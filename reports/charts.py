@@ -111,16 +111,46 @@ def wrap_label(label: str, chars: int = 22) -> str:
 
 
 LEGEND_LINE_PX = 20
+PHONE_WIDTH_PX = 390
+# A horizontal legend entry is its symbol and gap (~40 px) and its name at 11 px (~7 px a character,
+# generous); plotly wraps the entries well before the figure's edge (about 70% of the width, seen at
+# 390, 640 and 720 px), so a line holds fewer than the width alone would say.
+LEGEND_SYMBOL_PX, LEGEND_CHAR_PX, LEGEND_WIDTH_SHARE = 40, 7.0, 0.7
+
+
+def legend_names(fig: go.Figure) -> list[str]:
+    return list(dict.fromkeys(t.legendgroup or t.name for t in fig.data if t.showlegend is not False and t.name))
+
+
+def legend_lines(names: list[str], width_px: int) -> int:
+    """Lines a horizontal legend of these entries takes in a figure `width_px` wide (plotly fills
+    a line left to right, then wraps)."""
+    lines, used = 0, width_px
+    for name in names:
+        need = LEGEND_SYMBOL_PX + LEGEND_CHAR_PX * len(name)
+        if used + need > width_px * LEGEND_WIDTH_SHARE:
+            lines, used = lines + 1, 0
+        used += need
+    return lines
+
+
+def height_at(fig: go.Figure, width_px: int) -> int:
+    """The figure's height in px when drawn `width_px` wide: the plot's own (layout.meta.plot_px)
+    and its legend's lines at that width. Without meta, the layout's height."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if "plot_px" not in meta:
+        return fig.layout.height
+    return meta["plot_px"] + LEGEND_LINE_PX * legend_lines(legend_names(fig), width_px)
 
 
 def _legend_room(chart):
-    """Grows the figure's height (the plot's own, as _figure set it) by a line per legend entry:
-    on a 390 px phone the legend below the plot shows about one entry a line, and plotly takes
-    the legend's room out of the plot rather than adding it."""
+    """Grows the figure's height (the plot's own, as _figure set it, kept in layout.meta) by the
+    legend's lines on a 390 px phone: plotly takes the legend's room out of the plot rather than
+    adding it, and the app stretches a chart to the column's width but never its height."""
     def grow(fig):
         if isinstance(fig, go.Figure):
-            entries = len({t.legendgroup or t.name for t in fig.data if t.showlegend is not False and t.name})
-            fig.update_layout(height=fig.layout.height + LEGEND_LINE_PX * entries)
+            fig.update_layout(meta={"plot_px": fig.layout.height})
+            fig.update_layout(height=height_at(fig, PHONE_WIDTH_PX))
         return fig
 
     @functools.wraps(chart)

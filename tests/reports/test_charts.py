@@ -135,9 +135,17 @@ def test_legends_below_titles_that_fit_axes_that_say_their_units(latency_bound):
         assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin, key
         axis_titles = [a.title.text for a in (fig.layout.xaxis, fig.layout.yaxis) if a.title.text]
         assert axis_titles, key
-        # room for the legend: a line per entry on top of the plot's own height
-        entries = len({t.legendgroup or t.name for t in fig.data if t.showlegend is not False})
-        assert fig.layout.height >= 200 + charts.LEGEND_LINE_PX * entries, key
+        # room for the legend on top of the plot's own height: its lines on a phone, fewer on a page
+        lines = charts.legend_lines(charts.legend_names(fig), 390)
+        assert fig.layout.height == fig.layout.meta["plot_px"] + charts.LEGEND_LINE_PX * lines >= 180, key
+        assert fig.layout.meta["plot_px"] < charts.height_at(fig, 640) <= fig.layout.height, key
+
+
+def test_legend_lines_fill_a_line_then_wrap():
+    # each entry 40 + 7 × 10 = 110 px; a 390 px figure's legend wraps at 0.7 × 390 = 273 px: two a line
+    assert charts.legend_lines(["x" * 10] * 5, 390) == 3
+    assert charts.legend_lines(["x" * 10] * 5, 1000) == 1
+    assert charts.legend_lines([], 390) == 0
 
 
 def test_probe_charts_from_the_stored_result(probe_sets):
