@@ -5,8 +5,8 @@ from app import state
 
 state.init()
 st.title("Report")
-st.write("The same content as `genarch report`: ranking, reasons with sources, robustness, what "
-         "would change the decision, the measurements and an appendix to reproduce it.")
+st.write("The same content as `genarch report`: a summary first (the verdict, its trade-off and what would "
+         "change it), then the ranking, reasons with sources, the measurements and an appendix to reproduce it.")
 markdown = state.report_markdown()
 left, right, _ = st.columns([1, 1, 2])
 with left:
