@@ -11,98 +11,15 @@ become markup. Files are named by their name, never by the local path they were 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-import yaml
-
-from reports import charts, verdict
+from reports import charts
+from reports.appendix import appendix
+from reports.blocks import Bullets, Chart, Code, Heading, Image, PageBreak, Paragraph, Table  # noqa: F401 (doc.X)
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
-from reports.summary import CARDS_HEADER, INPUTS_HEADER, card_rows, input_rows
-from reports.text import (evidence_lines, file_name, lead_sentence, ms, plan_of, plan_words, shown_score,
+from reports.summary import executive_summary
+from reports.text import (evidence_lines, fmt, lead_sentence, ms, plan_of, plan_words, shown_score,
                           status_cell, status_reason, variant_of, variant_title, why_heading)
 from reports.whatif import what_would_change
-
-
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    level: int = 2
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-
-
-@dataclass(frozen=True)
-class Bullets:
-    items: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    title: str
-    figure: Any  # a plotly Figure (reports/charts.py)
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    """What follows starts a new page (in Markdown, a thematic break)."""
-
-
-@dataclass(frozen=True)
-class Image:
-    title: str
-    png: bytes
-
-
-@dataclass(frozen=True)
-class Code:
-    text: str
-    language: str = ""
-
-
-def fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 10 ** digits else f"{value:.{digits}g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(fmt(v) for v in value)
-    return str(value)
-
-
-WHAT_IFS_ON_PAGE_ONE = 4  # the nearest few fit page 1; the details list every one
-
-
-def executive_summary(answers: dict, result: dict, generated: str | None = None) -> list:
-    """Page 1: what a reader forwarding the report needs before any detail, then a page break."""
-    blocks = [Heading("genarch decision report", 1)]
-    if generated:
-        blocks.append(Paragraph(f"Generated {generated}."))
-    blocks += [Paragraph(verdict.verdict_sentence(result)),
-               Table(CARDS_HEADER, card_rows(result)),
-               Paragraph(verdict.score_words(result)),
-               Heading("Your inputs", 3), Table(INPUTS_HEADER, input_rows(answers))]
-    what_ifs = verdict.what_if_lines(result)[:WHAT_IFS_ON_PAGE_ONE]
-    if what_ifs:
-        blocks += [Heading("What would change the decision", 3), Bullets(tuple(what_ifs))]
-    return blocks + [Heading("How robust it is", 3), Paragraph(verdict.robustness_words(result)), PageBreak()]
 
 
 def basis(result: dict) -> list:
@@ -318,64 +235,6 @@ def controllability(sets: list[ProbeSet]) -> list:
             blocks += [Paragraph(text), _records_table(rows)]
     notes = control_notes(sets)
     return blocks + ([Bullets(tuple(notes))] if notes else [])
-
-
-# The settings that decide what a probe measured (the rest are step sizes and limits, kept in the
-# results file itself): per section, the keys a reader needs to repeat or judge the run.
-PROBE_CONFIG_KEYS = (
-    ("", ("profile", "device", "dtypes", "probes", "seed", "budget_s")),
-    ("inference", ("nfes", "sampler", "diffusion_sizes", "gan_sizes", "max_batch")),
-    ("training", ("fractions", "seeds", "images_seen", "eval_nfe", "feature_extractor", "data_dir")),
-    ("conditioning", ("guidance_scales", "nfe", "samples_per_class", "data_dir")),
-    ("steering", ("mask", "images", "nfe", "data_dir")),
-    ("hybrid", ("teacher_nfes", "student_nfes", "student_prediction", "samples", "data_dir")),
-)
-
-
-def _setting(value) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return file_name(value) if isinstance(value, str) and ("/" in value or "\\" in value) else fmt(value)
-
-
-def probe_config_lines(s: ProbeSet) -> list[str]:
-    """A probe's config in a few lines: the keys of PROBE_CONFIG_KEYS it has, section by section."""
-    config = s.results.get("config") or {}
-    lines = []
-    for section, keys in PROBE_CONFIG_KEYS:
-        part = config.get(section) if section else config
-        if not isinstance(part, dict):
-            continue
-        shown = [f"{k.replace('_', ' ')} {_setting(part[k])}" for k in keys if part.get(k) is not None]
-        if shown:
-            lines.append(f"{s.label}, {section or 'run'}: " + "; ".join(shown))
-    return lines
-
-
-def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | None) -> list:
-    r = result["robustness"]
-    seeds = [f"robustness weight draws: seed {r['seed']}, {r['draws']:,} draws"]
-    seeds += [f"probe {s.label}: seed {(s.results.get('config') or {}).get('seed')}" for s in sets]
-    versions = [f"decision contract schema_version {result['schema_version']}"]
-    versions += [f"{k} {v}" for k, v in (runtime or {}).items()]
-    for s in sets:
-        env = s.results.get("environment") or {}
-        versions.append(f"probe {s.label}: " + ", ".join(
-            f"{k.removesuffix('_version')} {env[k]}" for k in (
-                "genarch_version", "torch_version", "diffusers_version", "python_version", "driver",
-                "cuda_version") if env.get(k)))
-    blocks = [Heading("Appendix: reproducing this report"),
-              Paragraph("The answers (save as answers.yaml; genarch recommend answers.yaml reproduces the decision):"),
-              Code(yaml.safe_dump({k: answers[k] for k in answers}, sort_keys=False, allow_unicode=True), "yaml"),
-              Paragraph("Seeds and versions:"), Bullets(tuple(seeds + versions))]
-    if not sets:
-        return blocks + [Paragraph(f"Devices: none measured; the estimates use the catalog's figures for "
-                                   f"{answers['serving_hardware']}.")]
-    env = lambda s, key: fmt((s.results.get("environment") or {}).get(key))  # noqa: E731
-    lines = [f"{s.label}: {env(s, 'device_kind')}, {env(s, 'cpu')} CPU, from {file_name(s.source)}" for s in sets]
-    lines += [line for s in sets for line in probe_config_lines(s)]
-    return blocks + [Paragraph("Probes (the settings that decide what was measured; every setting is in "
-                               "the results file):"), Bullets(tuple(lines))]
 
 
 def build(answers: dict, result: dict, sets: list[ProbeSet] | None = None, runtime: dict | None = None,

@@ -1,14 +1,17 @@
-"""The tables of the report's page 1 (reports/document.py's executive summary): the answers
-that matter, two a row, and the metric cards against the runner-up. Pure functions.
+"""Page 1 of the report: the executive summary, as blocks. Pure functions.
 
+    executive_summary(answers, result, generated="2026-12-03 01:50 UTC")   # blocks, then a PageBreak
     input_rows(answers)   # (("serving hardware", "a100", "latency budget (p95)", "250 ms"), ...)
-    card_rows(result)     # (("Latency per image", "73.2 ms", "12× faster than diffusion", "52 ms – 103 ms"), ...)
+    card_rows(result)     # (("Latency per image", "73.2 ms", "−824 ms (12× less) vs diffusion", "52 ms – 103 ms"), ...)
+
+The date comes in (`generated`), so the same inputs give the same blocks.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from reports import verdict
+from reports.blocks import Bullets, Heading, PageBreak, Paragraph, Table
 from rubric.answers import questions
 
 # The answers a reader checks first, in the questionnaire's order: what is served, with what,
@@ -69,3 +72,21 @@ def card_rows(result: dict) -> tuple[tuple[str, ...], ...]:
     runner-up, its 90% interval ('—' where there is none)."""
     return tuple((card.label, card.value, card.delta or "—",
                   (card.interval or "—").removeprefix("90%: ")) for card in verdict.metric_cards(result))
+
+
+WHAT_IFS_ON_PAGE_ONE = 4  # the nearest few fit page 1; the details list every one
+
+
+def executive_summary(answers: dict, result: dict, generated: str | None = None) -> list:
+    """Page 1: what a reader forwarding the report needs before any detail, then a page break."""
+    blocks = [Heading("genarch decision report", 1)]
+    if generated:
+        blocks.append(Paragraph(f"Generated {generated}."))
+    blocks += [Paragraph(verdict.verdict_sentence(result)),
+               Table(CARDS_HEADER, card_rows(result)),
+               Paragraph(verdict.score_words(result)),
+               Heading("Your inputs", 3), Table(INPUTS_HEADER, input_rows(answers))]
+    what_ifs = verdict.what_if_lines(result)[:WHAT_IFS_ON_PAGE_ONE]
+    if what_ifs:
+        blocks += [Heading("What would change the decision", 3), Bullets(tuple(what_ifs))]
+    return blocks + [Heading("How robust it is", 3), Paragraph(verdict.robustness_words(result)), PageBreak()]

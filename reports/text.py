@@ -8,6 +8,22 @@ import re
 from typing import Any
 
 
+def fmt(value, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 10 ** digits else f"{value:.{digits}g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(fmt(v) for v in value)
+    return str(value)
+
+
 def shown_score(row: dict[str, Any]) -> float:
     """The score of the plan a ranking row shows (its reasons are that plan's). The contract's
     `score` is the family's best plan, whatever the gates say; they differ only when that plan

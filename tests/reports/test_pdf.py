@@ -217,3 +217,19 @@ def test_a_table_too_wide_for_any_size_is_split_repeating_its_key_columns():
         seen += part.header[2:]
     assert tuple(seen) == header[2:]  # every column once, in order
     assert parts[0][1].rows[1][:3] == ("AMD EPYC", "diffusion", "x")
+
+
+@pytest.mark.parametrize("example", ["budget-bound.yaml", "conditioning-bound.yaml", "free-tier-off-the-shelf.yaml",
+                                     "latent-editing-gan.yaml", "licence-clean-from-scratch.yaml",
+                                     "super-resolution.yaml"])
+def test_the_summary_fits_page_one_for_every_kind_of_decision(fixed_charts, tmp_path, example):
+    from reports import verdict
+
+    from tests.conftest import EXAMPLES
+
+    answers, result = decision(EXAMPLES / example)
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf.render(answers, result, generated=GENERATED))
+    first = _flat(_poppler("pdftotext", path, "-f", "1", "-l", "1"))
+    assert first.startswith("genarch decision report") and _flat(verdict.robustness_words(result)) in first
+    assert _flat(_poppler("pdftotext", path, "-f", "2", "-l", "2")).startswith("What the decision rests on")
