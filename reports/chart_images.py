@@ -105,9 +105,9 @@ atexit.register(_browser.stop)
 
 def to_png(fig, width_px: int = 720, height_px: int | None = None, scale: float = 2) -> bytes:
     """The figure as PNG bytes of (width_px × scale) × (height_px × scale) pixels; `height_px`
-    defaults to the figure's height at that width (charts.height_at: its legend takes fewer lines
+    defaults to the figure's height at that width (chart_style.height_at: its legend takes fewer lines
     on a page than on a phone)."""
-    from reports.charts import height_at
+    from reports.chart_style import height_at
 
     height = height_px or (height_at(fig, width_px) if hasattr(fig, "layout") else None) or DEFAULT_HEIGHT_PX
     return _browser.render(fig, {"format": "png", "width": width_px, "height": height, "scale": scale})

@@ -75,20 +75,6 @@ def plotly_charts(at) -> dict[str, dict]:
     return charts
 
 
-def vega_charts(at) -> dict[str, dict]:
-    """The Vega-Lite charts on an AppTest page, by title: the spec, with the rows Streamlit moved
-    out of it (into an Arrow table) put back under data.values."""
-    import pyarrow as pa
-
-    charts = {}
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        if chart.proto.data.data:
-            spec["data"] = {"values": pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()}
-        charts[spec["title"]] = spec
-    return charts
-
-
 @pytest.fixture
 def fake_probe(monkeypatch):
     """`genarch probe` replaced by tests/fixtures/fake_probe.py; returns a setter for its options."""

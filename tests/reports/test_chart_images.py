@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from reports import chart_images, charts
+from reports import chart_images, chart_style, charts
 from reports.chart_images import ChartImageUnavailable
 
 from tests.app.conftest import require_tool
@@ -54,7 +54,7 @@ def test_nothing_drawn_touches_the_edge(chromium, latency_bound, width_px):
     for key, _, fig in every_chart(result):
         image = Image.open(io.BytesIO(chart_images.to_png(fig, width_px=width_px, scale=1))).convert("L")
         w, h = image.size
-        assert (w, h) == (width_px, charts.height_at(fig, width_px))
+        assert (w, h) == (width_px, chart_style.height_at(fig, width_px))
         edges = [image.getpixel((x, y)) for x in range(w) for y in (0, 1, h - 2, h - 1)]
         edges += [image.getpixel((x, y)) for y in range(h) for x in (0, 1, w - 2, w - 1)]
         assert min(edges) >= 250, key

@@ -6,9 +6,10 @@ import json
 import plotly.graph_objects as go
 import pytest
 
-from reports import charts
-from reports.charts import FAMILY_COLORS, NFE_DASHES, TITLE_CHARS
+from reports import chart_style, charts
+from reports.chart_style import FAMILY_COLORS, NFE_DASHES, TITLE_CHARS
 from reports.probe_view import ProbeSet, inference_records, sample_grid_images, training_records, unique_labels
+from reports.text import shown_score
 
 from tests.reports.conftest import CONTROL_RESULTS, PROBE_RESULTS, literal_contract, with_training
 
@@ -71,14 +72,15 @@ def test_points_lost_are_grouped_bars_coloured_by_family(latency_bound):
     for trace, row in zip(fig.data, result["ranking"]):
         family = row["architecture"]
         assert trace.orientation == "h" and trace.marker.color == FAMILY_COLORS[family]
-        assert trace.name.endswith(f"score {charts.shown_score(row):.2f}")
+        assert trace.name.endswith(f"score {shown_score(row):.2f}")
         eliminated = "(eliminated)" in trace.name
         assert eliminated == row["eliminated"] and (trace.marker.pattern.shape == "/") == eliminated
         assert list(trace.x) == [r["points_lost"] for r in rows if r["architecture"] == family]
     # the criteria that cost the most on top
     totals = {}
     for r in rows:
-        totals[charts.wrap_label(r["criterion"])] = totals.get(charts.wrap_label(r["criterion"]), 0) + r["points_lost"]
+        label = chart_style.wrap_label(r["criterion"])
+        totals[label] = totals.get(label, 0) + r["points_lost"]
     order = list(fig.layout.yaxis.categoryarray)
     assert [totals[c] for c in order] == sorted(totals.values(), reverse=True)
     assert fig.layout.yaxis.autorange == "reversed"
@@ -105,7 +107,7 @@ def test_families_keep_their_colour_in_every_chart(latency_bound):
     seen = set()
     for key, _, fig in every_chart(result):
         for trace in fig.data:
-            family = charts.family_of(trace.name)
+            family = chart_style.family_of(trace.name)
             if family in FAMILY_COLORS:
                 assert is_shade_of(trace_color(trace), FAMILY_COLORS[family]), (key, trace.name, trace_color(trace))
                 seen.add((key, family))
@@ -136,16 +138,16 @@ def test_legends_below_titles_that_fit_axes_that_say_their_units(latency_bound):
         axis_titles = [a.title.text for a in (fig.layout.xaxis, fig.layout.yaxis) if a.title.text]
         assert axis_titles, key
         # room for the legend on top of the plot's own height: its lines on a phone, fewer on a page
-        lines = charts.legend_lines(charts.legend_names(fig), 390)
-        assert fig.layout.height == fig.layout.meta["plot_px"] + charts.LEGEND_LINE_PX * lines >= 180, key
-        assert fig.layout.meta["plot_px"] < charts.height_at(fig, 640) <= fig.layout.height, key
+        lines = chart_style.legend_lines(chart_style.legend_names(fig), 390)
+        assert fig.layout.height == fig.layout.meta["plot_px"] + chart_style.LEGEND_LINE_PX * lines >= 180, key
+        assert fig.layout.meta["plot_px"] < chart_style.height_at(fig, 640) <= fig.layout.height, key
 
 
 def test_legend_lines_fill_a_line_then_wrap():
     # each entry 40 + 7 × 10 = 110 px; a 390 px figure's legend wraps at 0.7 × 390 = 273 px: two a line
-    assert charts.legend_lines(["x" * 10] * 5, 390) == 3
-    assert charts.legend_lines(["x" * 10] * 5, 1000) == 1
-    assert charts.legend_lines([], 390) == 0
+    assert chart_style.legend_lines(["x" * 10] * 5, 390) == 3
+    assert chart_style.legend_lines(["x" * 10] * 5, 1000) == 1
+    assert chart_style.legend_lines([], 390) == 0
 
 
 def test_probe_charts_from_the_stored_result(probe_sets):

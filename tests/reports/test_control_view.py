@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from reports import charts, document
-from reports.charts import FAMILY_COLORS
+from reports import charts, control_charts, document
+from reports.chart_style import FAMILY_COLORS, REFERENCE_COLORS
 from reports.markdown import render
 from reports.control_view import (conditioning_summary, control_notes, control_records, hybrid_summary,
                                   steering_summary)
@@ -116,7 +116,7 @@ def test_missing_or_malformed_sections_give_nothing(section):
     sets = _sets(results)
     assert not any(control_records(sets).values())
     assert conditioning_summary(sets) == steering_summary(sets) == hybrid_summary(sets) == []
-    assert charts._control_charts(control_records(sets)) == []
+    assert control_charts.control_charts(control_records(sets)) == []
     assert document.controllability(sets) == [] or isinstance(document.controllability(sets)[0], document.Bullets)
     control_notes(sets)  # says what it can (an unfinished section), never raises
 
@@ -147,7 +147,7 @@ def _traces(fig) -> dict:
 
 
 def test_guidance_chart_draws_the_denoiser_the_gan_and_both_references():
-    fig = charts.guidance_chart(control_records(_sets(literal())))
+    fig = control_charts.guidance_chart(control_records(_sets(literal())))
     traces = _traces(fig)
     assert list(traces) == ["diffusion", "gan (no guidance)", "chance", "classifier ceiling"]
     line = traces["diffusion"]
@@ -161,15 +161,15 @@ def test_guidance_chart_draws_the_denoiser_the_gan_and_both_references():
     assert fig.layout.yaxis.tickformat == ".0%" and tuple(fig.layout.yaxis.range) == (0, 1.02)
     only_gan = literal()
     only_gan["conditioning"]["rows"] = only_gan["conditioning"]["rows"][:1]
-    assert charts.guidance_chart(control_records(_sets(only_gan))) is None  # no guidance axis to draw
+    assert control_charts.guidance_chart(control_records(_sets(only_gan))) is None  # no guidance axis to draw
 
 
 def test_steering_charts_per_method_with_time_in_the_tooltip():
-    (k1, _, error), (k2, _, agreement) = charts.steering_charts(control_records(_sets(literal())))
+    (k1, _, error), (k2, _, agreement) = control_charts.steering_charts(control_records(_sets(literal())))
     assert (k1, k2) == ("chart_steering", "chart_steering_agreement")
     points = {(t.name, y): x for t in error.data for x, y in zip(t.x, t.y)}
     assert points == {("none", "mean_fill (floor)"): 0.25, ("diffusion", "repaint"): 0.125}
-    assert _traces(error)["none"].marker.color == charts.REFERENCE_COLORS["none"]
+    assert _traces(error)["none"].marker.color == REFERENCE_COLORS["none"]
     assert _traces(error)["diffusion"].marker.color == FAMILY_COLORS["diffusion"]
     repaint = _traces(error)["diffusion"]
     assert "ms per sample" in repaint.hovertemplate and 40.0 in repaint.customdata[0]
@@ -179,11 +179,11 @@ def test_steering_charts_per_method_with_time_in_the_tooltip():
     no_labels = literal()
     for row in no_labels["steering"]["rows"]:
         row["label_agreement"] = None
-    assert [k for k, _, _ in charts.steering_charts(control_records(_sets(no_labels)))] == ["chart_steering"]
+    assert [k for k, _, _ in control_charts.steering_charts(control_records(_sets(no_labels)))] == ["chart_steering"]
 
 
 def test_hybrid_charts_put_the_gan_at_one_step_in_its_family_colour():
-    (k1, _, steps), (k2, _, timing) = charts.hybrid_charts(control_records(_sets(literal())))
+    (k1, _, steps), (k2, _, timing) = control_charts.hybrid_charts(control_records(_sets(literal())))
     assert (k1, k2) == ("chart_hybrid", "chart_hybrid_latency")
     assert [(t.name, list(t.x), list(t.y)) for t in steps.data] == [
         ("diffusion teacher", [8], [4.0]), ("hybrid student", [2], [5.0]), ("gan reference", [1], [9.0])]
@@ -209,10 +209,10 @@ def test_several_machines_are_told_apart():
     assert len(conditioning_summary(sets)) == 4
     assert {r["machine"] for r in hybrid_summary(sets)} == {"Test GPU", "Other GPU"}
     # the machine is the marker symbol (colour stays the family) and is named in the legend
-    lines = [t for t in charts.guidance_chart(c).data if t.name.startswith("diffusion ·")]
+    lines = [t for t in control_charts.guidance_chart(c).data if t.name.startswith("diffusion ·")]
     assert {t.name for t in lines} == {"diffusion · Test GPU", "diffusion · Other GPU"}
     assert len({t.marker.symbol for t in lines}) == 2 and {t.line.color for t in lines} == {FAMILY_COLORS["diffusion"]}
-    hybrid = charts.hybrid_charts(c)[0][2].data
+    hybrid = control_charts.hybrid_charts(c)[0][2].data
     assert len({t.marker.symbol for t in hybrid}) == 2 and len(hybrid) == 6
 
 
@@ -250,7 +250,7 @@ def test_pdf_embeds_the_control_charts(tmp_path, latency_bound, probe_sets):
 
 
 def test_per_class_chart_shows_the_gan_and_the_most_guided_denoiser():
-    from reports.charts import per_class_chart
+    from reports.control_charts import per_class_chart
 
     results = literal()
     rows = results["conditioning"]["rows"]
