@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from reports.blocks import Bullets, Code, Heading, Paragraph
+from reports.blocks import Bullets, Code, Heading, PageBreak, Paragraph
 from reports.probe_view import ProbeSet
 from reports.text import file_name, fmt
 
@@ -54,7 +54,7 @@ def appendix(answers: dict, result: dict, sets: list[ProbeSet], runtime: dict | 
             f"{k.removesuffix('_version')} {env[k]}" for k in (
                 "genarch_version", "torch_version", "diffusers_version", "python_version", "driver",
                 "cuda_version") if env.get(k)))
-    blocks = [Heading("Appendix: reproducing this report"),
+    blocks = [PageBreak(), Heading("Appendix: reproducing this report"),
               Paragraph("The answers (save as answers.yaml; genarch recommend answers.yaml reproduces the decision):"),
               Code(yaml.safe_dump({k: answers[k] for k in answers}, sort_keys=False, allow_unicode=True), "yaml"),
               Paragraph("Seeds and versions:"), Bullets(tuple(seeds + versions))]

@@ -1,13 +1,13 @@
-"""The PDF report: the Markdown report's content (reports/document.py), with the charts as images
-and an appendix that makes it reproducible (answers, versions, devices, seeds, probe configs).
+"""The PDF report: the Markdown report's content (reports/document.py), with the charts as images:
+the executive summary on page 1, the details, and an appendix that makes it reproducible.
 
     data = render(answers, result, probe_sets)     # bytes of a PDF
 
 fpdf2 writes the PDF; kaleido draws each plotly chart into a PNG on Chromium (reports/chart_images.py),
-and a chart it cannot draw is a one-line note instead.
-Text is written as text, never interpreted as markup; control characters are dropped. Unicode
-needs a TrueType font: DejaVu Sans from Debian's fonts-dejavu-core (or GENARCH_PDF_FONT_DIR);
-without it the core Helvetica is used and characters outside Latin-1 are replaced.
+and a chart it cannot draw is a one-line note instead. Text is left-aligned and written as text,
+never interpreted as markup; control characters are dropped. A table's columns are never narrower
+than a word in them (table_layout: a smaller font, then a split). Unicode needs a TrueType font:
+DejaVu Sans from Debian's fonts-dejavu-core (or GENARCH_PDF_FONT_DIR); without it the core Helvetica is used and characters outside Latin-1 are replaced.
 """
 from __future__ import annotations
 
@@ -242,11 +242,7 @@ def render_blocks(blocks: list) -> bytes:
     pdf.set_creator("genarch")
     pdf.add_page()
     figure = [0]
-    appendix = False
     for block in blocks:
-        if isinstance(block, doc.Heading) and block.text.startswith("Appendix") and not appendix:
-            appendix = True
-            pdf.add_page()  # the appendix starts on its own page
         _draw(pdf, block, figure)
     return bytes(pdf.output())
 

@@ -122,6 +122,7 @@ def test_appendix_is_short_with_answers_seeds_versions_and_probe_settings(hybrid
     text = _poppler("pdftotext", path, "-layout")
     pages = text.split("\f")
     start = next(i for i, page in enumerate(pages) if "Appendix: reproducing this report" in page)
+    assert pages[start].lstrip().startswith("Appendix")  # on a page of its own
     assert len([p for p in pages[start:] if p.strip()]) == 1  # one page, not pages of YAML
     appendix = _flat(pages[start])
     torch_version = json.loads(PROBE_RESULTS.read_text())["environment"]["torch_version"]  # the probe's
