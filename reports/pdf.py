@@ -7,7 +7,8 @@ fpdf2 writes the PDF; kaleido draws each plotly chart into a PNG on Chromium (re
 and a chart it cannot draw is a one-line note instead. Text is left-aligned and written as text,
 never interpreted as markup; control characters are dropped. A table's columns are never narrower
 than a word in them (table_layout: a smaller font, then a split). Unicode needs a TrueType font:
-DejaVu Sans from Debian's fonts-dejavu-core (or GENARCH_PDF_FONT_DIR); without it the core Helvetica is used and characters outside Latin-1 are replaced.
+DejaVu Sans from Debian's fonts-dejavu-core (or GENARCH_PDF_FONT_DIR); without it the core
+Helvetica is used and characters outside Latin-1 are replaced.
 """
 from __future__ import annotations
 
