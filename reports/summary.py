@@ -2,7 +2,7 @@
 
     executive_summary(answers, result, generated="2026-12-03 01:50 UTC")   # blocks, then a PageBreak
     input_rows(answers)   # (("serving hardware", "a100", "latency budget (p95)", "250 ms"), ...)
-    card_rows(result)     # (("Latency per image", "73.2 ms", "−824 ms (12× less) vs diffusion", "52 ms – 103 ms"), ...)
+    card_rows(result)     # (("Latency per image", "73.2 ms", "−824 ms (12× less) vs diffusion", "52 ms – 103 ms"),)
 
 The date comes in (`generated`), so the same inputs give the same blocks.
 """
