@@ -45,14 +45,24 @@ def label(q: Question) -> str:
     return q.title()
 
 
+def _bound(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,g}"  # 1,000,000,000,000, never 1e+12
+
+
 def expected_words(q: Question) -> str:
-    """The unit and the expected range, as the caption under a field says them ("null" is a YAML
-    word: the form says "empty for no limit")."""
-    text = q.expected().removesuffix(", or null")
-    if q.type in ("choice", "hardware", "choices", "bool"):
-        return ""  # the widget shows its choices
+    """A number's unit and range, as the caption under its field says them; empty for the other
+    types (their widget shows the choices). "Leave empty for no limit" where YAML would say null."""
+    if q.type not in ("int", "number"):
+        return ""
+    kind = "a whole number" if q.type == "int" else "a number"
+    low = (f"above {_bound(q.exclusive_min)}" if q.exclusive_min is not None
+           else f"of at least {_bound(q.min)}" if q.min is not None else "")
+    if q.max is not None:
+        low = (f"from {_bound(q.min)} to {_bound(q.max)}" if q.min is not None and q.exclusive_min is None
+               else f"{low}, at most {_bound(q.max)}".lstrip(", "))
+    text = f"{kind} {low}".strip()
     unit = f"In {q.unit}: " if q.unit else ""
-    text = unit + (text[0].upper() + text[1:] if not unit else text)
+    text = unit + (text if unit else text[0].upper() + text[1:])
     return text + ("; leave empty for no limit." if q.nullable else ".")
 
 

@@ -4,6 +4,7 @@ import streamlit as st
 from app import form, scenarios, state
 from app.uploads import MAX_ANSWERS_BYTES
 from reports.markdown import escape
+from reports.verdict import family_name
 from rubric import answers as answers_mod
 
 state.init()
@@ -42,8 +43,9 @@ if notice:
         result = state.decision()
         st.info(f"Recommendation: **{result['recommendation'].upper()}** "
                 f"({escape(result['ranking'][0]['variant_name'])}).")
-        state.page_link("pages/2_Recommendation.py", f"Why {result['recommendation']}: the Recommendation page",
-                        icon=":material/flag:")
+        state.page_link("pages/2_Recommendation.py", f"Why {family_name(result['recommendation'])}, and what "
+                        "would change it", icon=":material/flag:")
+        state.page_link("pages/5_Compare.py", "Compare with other scenarios", icon=":material/compare_arrows:")
 
 # A form sends its values only on submit: widgets do not rerun the page under the cursor (an open
 # dropdown stays open), at the price that edits not submitted are dropped when the page is left.

@@ -7,6 +7,7 @@ import pytest
 from app import form, scenarios
 from app.analysis import analyse
 from app.cli import main
+from reports.verdict import family_name
 from rubric import answers as answers_mod
 
 from tests.conftest import EXAMPLES, ROOT
@@ -71,7 +72,8 @@ def test_help_once_label_without_unit_and_never_null():
     captions = [c.value for c in at.caption]
     texts += captions + [m.value for m in at.markdown]
     assert not [t for t in texts if "null" in t.lower()]
-    assert "In ms: a number > 0; leave empty for no limit." in captions
+    assert "In ms: a number above 0; leave empty for no limit." in captions
+    assert "In samples/month: a whole number from 0 to 1,000,000,000,000." in captions
     assert at.text_input(key="q_latency_budget_ms").placeholder == "no limit"
     assert not [c for c in captions if "Per-sample latency budget" in c]  # help only in the tooltip
 
@@ -91,6 +93,7 @@ def test_fill_and_submit_from_either_button_updates_the_recommendation(button):
     assert at.info[0].value.startswith(f"Recommendation: **{expected.upper()}**")
     assert at.success[0].value.startswith("Answers saved")
     assert [t.proto.body for t in at.toast] == ["Answers saved; the recommendation is updated."]
+    assert f"Why {family_name(expected)}, and what would change it" in [c.value for c in at.caption]  # the link
     assert at.query_params["latency_budget_ms"] == "30" and at.query_params["serving_hardware"] == "t4"
     at.run()
     assert not at.toast  # once, not on every rerun
@@ -148,6 +151,10 @@ def test_a_submitted_form_survives_page_switches_and_the_link_follows():
     at.text_input(key="q_latency_budget_ms").input("45")
     at.button(key="q_submit").click().run()
     assert at.session_state["answers"]["resolution"] == 256
+    family = family_name(analyse(at.session_state["answers"])["recommendation"])
+    links = {link.proto.label: link.proto.page for link in at.get("page_link")}
+    assert links[f"Why {family}, and what would change it"].endswith("recommendation")
+    assert links["Compare with other scenarios"].endswith("compare")
     at.switch_page("pages/2_Recommendation.py").run()
     assert not at.exception
     assert at.query_params["resolution"] == "256" and at.query_params["latency_budget_ms"] == "45"
