@@ -189,7 +189,7 @@ def differing_answers(scenarios: list[Scenario]) -> list[Difference]:
 
 
 def _reasons(result: dict, count: int = 2) -> str:
-    names = [f"{r['name'].lower()} ({r['contribution']:+.3f})" for r in result["top_reasons"][:count]]
+    names = [f"{r['name'].lower()} ({r['contribution']:+.3f} points)" for r in result["top_reasons"][:count]]
     return ", ".join(names) or "no single criterion"
 
 

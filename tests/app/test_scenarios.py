@@ -157,7 +157,7 @@ def test_why_names_the_single_answer_that_flips_the_decision():
     assert lines[0].startswith("fast → gan, slow → diffusion. Taking one answer from slow turns fast's gan into "
                                "diffusion: latency budget (30 ms → no limit).")
     assert "resolution" not in lines[0]  # it differs, but alone it flips nothing
-    assert "fast's gan leads on latency (+0.500), fidelity (+0.020)" in lines[0]
+    assert "fast's gan leads on latency (+0.500 points), fidelity (+0.020 points)" in lines[0]
     assert lines[1].startswith("slow → diffusion, also fast → gan. Taking one answer from also fast turns slow's "
                                "diffusion into gan: latency budget (no limit → 50 ms).")
 
