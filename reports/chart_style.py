@@ -73,7 +73,7 @@ def wrap_title(title: str) -> str:
 
 
 def new_figure(title: str, *, x: str | None, y: str | None, height: int, x_log=False, y_log=False,
-            x_format: str = "~g", y_format: str = "~g", legend_title: str | None = None) -> go.Figure:
+               x_format: str = "~g", y_format: str = "~g") -> go.Figure:
     """An empty figure in the house style; `x`/`y` are the axis titles, with units."""
     fig = go.Figure()
     fig.update_layout(
@@ -85,8 +85,7 @@ def new_figure(title: str, *, x: str | None, y: str | None, height: int, x_log=F
         # below the plot and its axis title, anchored to the figure's bottom edge: the margin grows to
         # hold it, so neither the legend nor the x axis title is clipped, however many rows it takes
         legend={"orientation": "h", "xref": "container", "x": 0, "xanchor": "left", "yref": "container", "y": 0,
-                "yanchor": "bottom", "title": {"text": legend_title} if legend_title else None,
-                "font": {"size": 11}},
+                "yanchor": "bottom", "font": {"size": 11}},
         hovermode="closest", showlegend=True)
     # the axis type is left to plotly ("-": numbers or categories, from the data) unless log
     # log axes labelled at 1, 2, 5, 10, ... only ("D2"): every digit crowds a phone-sized axis
@@ -158,10 +157,10 @@ def nfe_ticks(fig: go.Figure, nfes) -> None:
 
 
 def band_height(categories: int, groups: int = 1, extra: int = 130) -> int:
+    """Height in px of a plot with a discrete axis: a band per category, wide enough for `groups`
+    bars side by side (10 px each), plus `extra` for the title and the value axis."""
     return extra + categories * max(BAND_PX, 10 * groups + 8)
-
 
 
 def several(data: pd.DataFrame, column: str) -> bool:
     return column in data and data[column].nunique() > 1
-

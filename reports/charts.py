@@ -51,8 +51,8 @@ def contributions(result: dict) -> go.Figure:
     order = list(data.groupby("criterion", sort=False)["points_lost"].sum().sort_values(ascending=False).index)
     candidates = list(dict.fromkeys(data["candidate"]))
     fig = new_figure("Score points lost to each criterion (score = 1 − the candidate's total)",
-                  x="points lost (0–1)", y=None, x_format=".2f",
-                  height=band_height(len(order), len(candidates), extra=130))
+                     x="points lost (0–1)", y=None, x_format=".2f",
+                     height=band_height(len(order), len(candidates), extra=130))
     for candidate, rows in data.groupby("candidate", sort=False):
         eliminated = candidate.endswith(")")
         fig.add_bar(y=rows["criterion"].map(wrap_label), x=rows["points_lost"], orientation="h",
@@ -60,8 +60,8 @@ def contributions(result: dict) -> go.Figure:
                     marker={"color": family_color(rows["architecture"].iloc[0]),
                             "pattern": {"shape": "/" if eliminated else ""}},
                     **hover_data(rows, [("candidate", "candidate", ""), ("criterion", "criterion", ""),
-                                    ("points lost", "points_lost", ".3f"), ("weight", "weight", "~g"),
-                                    ("utility", "utility", ".3f")]))
+                                        ("points lost", "points_lost", ".3f"), ("weight", "weight", "~g"),
+                                        ("utility", "utility", ".3f")]))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     fig.update_yaxes(categoryorder="array", categoryarray=[wrap_label(c) for c in order], autorange="reversed")
     return fig
@@ -80,14 +80,14 @@ def flip_changes(result: dict) -> go.Figure | None:
         return None
     data = data.sort_values("change_percent", key=abs)
     fig = new_figure(f"Weight change that flips the choice away from {result['recommendation']}",
-                  x="change of one weight (%)", y=None, x_format="+~g",
-                  height=band_height(len(data), extra=120))
+                     x="change of one weight (%)", y=None, x_format="+~g",
+                     height=band_height(len(data), extra=120))
     for family, rows in data.groupby("flips_to", sort=False):
         fig.add_bar(y=rows["criterion"].map(wrap_label), x=rows["change_percent"], orientation="h",
                     name=f"flips to {family}",
                     marker_color=family_color(family),
                     **hover_data(rows, [("criterion", "criterion", ""), ("weight change %", "change_percent", "+.1f"),
-                                    ("flips to", "flips_to", "")]))
+                                        ("flips to", "flips_to", "")]))
     fig.update_yaxes(categoryorder="array", categoryarray=list(data["criterion"].map(wrap_label)),
                      autorange="reversed")
     return fig
@@ -116,7 +116,6 @@ def _lines(fig: go.Figure, data: pd.DataFrame, x: str, y: str, by: list[str], ho
                         marker={"symbol": symbols[first["machine"]], "size": 7}, **hover_data(rows, hover))
 
 
-
 @legend_room
 def latency_vs_nfe(records: list[dict]) -> go.Figure | None:
     data = pd.DataFrame([r for r in records if r["batch_role"] == "single"] or records)
@@ -124,7 +123,7 @@ def latency_vs_nfe(records: list[dict]) -> go.Figure | None:
         return None
     machines, dtypes = several(data, "machine"), several(data, "dtype")
     fig = new_figure("Latency per sample against NFE (batch 1)", x="network evaluations per sample (NFE)",
-                  y="latency per sample (ms)", x_log=True, y_log=True, height=360)
+                     y="latency per sample (ms)", x_log=True, y_log=True, height=360)
     # the NFE is the x axis here: one solid line runs across them
     _lines(fig, data, "nfe", "latency_ms_per_sample", ["machine", "model", "dtype"],
            [("machine", "machine", ""), ("model", "model", ""), ("dtype", "dtype", ""), ("NFE", "nfe", ""),
@@ -147,14 +146,14 @@ def usd_per_1k(records: list[dict], usd_per_hour: float) -> go.Figure | None:
     symbols = machine_symbols(data["machine"])
     # a dot plot: the values span orders of magnitude, and bars cannot start at 0 on a log axis
     fig = new_figure(f"USD per 1,000 samples at {usd_per_hour:g} USD/h (best measured batch)",
-                  x="USD per 1,000 samples (log scale)", y=None, x_log=True, x_format="$~g",
-                  height=band_height(data["what"].nunique(), extra=130))
+                     x="USD per 1,000 samples (log scale)", y=None, x_log=True, x_format="$~g",
+                     height=band_height(data["what"].nunique(), extra=130))
     for (family, machine), rows in data.groupby(["architecture", "machine"], sort=False):
         fig.add_scatter(x=rows["usd_per_1k_samples"], y=rows["what"].map(wrap_label), mode="markers",
                         name=family + (f" · {machine}" if machines else ""),
                         marker={"color": family_color(family), "symbol": symbols[machine], "size": 10},
                         **hover_data(rows, [("machine", "machine", ""), ("model", "what", ""), ("batch", "batch", ""),
-                                        ("USD per 1,000", "usd_per_1k_samples", "$.4g")]))
+                                            ("USD per 1,000", "usd_per_1k_samples", "$.4g")]))
     fig.update_yaxes(categoryorder="array", categoryarray=[wrap_label(w) for w in dict.fromkeys(data["what"])],
                      autorange="reversed")
     fig.update_xaxes(dtick=1)  # a label per decade: dollar labels are wide
@@ -168,7 +167,7 @@ def throughput_vs_batch(records: list[dict]) -> go.Figure | None:
         return None
     machines, dtypes = several(data, "machine"), several(data, "dtype")
     fig = new_figure("Throughput against batch size (dash: NFE)", x="batch size (samples)",
-                  y="samples per second", x_log=True, y_log=True, height=360)
+                     y="samples per second", x_log=True, y_log=True, height=360)
     fig.update_xaxes(dtick=0.30103)  # ticks at powers of 2 on the log axis (log10 2)
     _lines(fig, data, "batch", "throughput_samples_per_s", ["machine", "model", "nfe", "dtype"],
            [("machine", "machine", ""), ("model", "model", ""), ("NFE", "nfe", ""), ("dtype", "dtype", ""),
@@ -187,7 +186,7 @@ def _training_charts(t: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure
         data["model"] = data["architecture"]
         data["run"] = data.apply(lambda r: f"{r['machine']} · {r['dataset_size']} images · seed {r['seed']}", axis=1)
         fig = new_figure("Learning curves: FID against images seen, a line per run", x="images seen",
-                      y="FID (domain features; lower is better)", y_log=True, x_format="~s", height=360)
+                         y="FID (domain features; lower is better)", y_log=True, x_format="~s", height=360)
         symbols, shown = machine_symbols(data["machine"]), set()
         sizes = sorted(data["dataset_size"].dropna().unique())
         for run, rows in data.groupby(["architecture", "run"], sort=False):
@@ -199,19 +198,19 @@ def _training_charts(t: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure
                             line={"color": family_color(first["architecture"], shade)},
                             marker={"symbol": symbols[first["machine"]]},
                             **hover_data(rows, [("run", "run", ""), ("images seen", "images_seen", "~s"),
-                                            ("FID", "value", ".3g")]))
+                                                ("FID", "value", ".3g")]))
             shown.add(legend)
         charts.append(("chart_learning", "Learning curves", fig))
     if t["data_needs"]:
         data = pd.DataFrame(t["data_needs"])
         fig = new_figure("Data needs: final FID against training images, with the fitted power law",
-                      x="training images", y="final FID (lower is better)", x_log=True, y_log=True, height=360)
+                         x="training images", y="final FID (lower is better)", x_log=True, y_log=True, height=360)
         symbols = machine_symbols(data["machine"])
         for (family, machine), rows in data.groupby(["architecture", "machine"], sort=False):
             fig.add_scatter(x=rows["dataset_size"], y=rows["value"], mode="markers", name=f"{family} measured",
                             marker={"color": family_color(family), "symbol": symbols[machine], "size": 9},
                             **hover_data(rows, [("machine", "machine", ""), ("training images", "dataset_size", "~s"),
-                                            ("final FID", "value", ".3g"), ("seed", "seed", "")]))
+                                                ("final FID", "value", ".3g"), ("seed", "seed", "")]))
         for (family, machine), rows in pd.DataFrame(t["data_fit"] or [{}]).dropna().groupby(
                 ["architecture", "machine"], sort=False):
             fig.add_scatter(x=rows["dataset_size"], y=rows["value"], mode="lines", name=f"{family} fit a·n^−b",
@@ -225,13 +224,13 @@ def _training_charts(t: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure
             classes_covered=("classes_covered", "mean"), n_classes=("n_classes", "max"), seeds=("seed", "count"))
         machines = several(mean, "machine")
         fig = new_figure("Mode coverage: classes the generated samples cover (mean over seeds)",
-                      x="training images", y="classes covered", height=340)
+                         x="training images", y="classes covered", height=340)
         for (family, machine), rows in mean.groupby(["architecture", "machine"], sort=False):
             fig.add_bar(x=rows["dataset_size"].map("{:,}".format), y=rows["classes_covered"],
                         name=family + (f" · {machine}" if machines else ""), marker_color=family_color(family),
                         **hover_data(rows, [("machine", "machine", ""), ("training images", "dataset_size", ","),
-                                        ("classes covered", "classes_covered", ".3g"), ("of", "n_classes", ""),
-                                        ("seeds", "seeds", "")]))
+                                            ("classes covered", "classes_covered", ".3g"), ("of", "n_classes", ""),
+                                            ("seeds", "seeds", "")]))
         fig.update_layout(barmode="group")
         fig.update_xaxes(type="category")
         charts.append(("chart_modes", "Mode coverage", fig))
@@ -245,4 +244,3 @@ def probe_charts(sets: list[ProbeSet], usd_per_hour: float) -> list[tuple[str, s
               ("chart_throughput", "Throughput against batch", throughput_vs_batch(records))]
     charts = [c for c in charts if c[2] is not None]
     return charts + _training_charts(training_records(sets)) + control_charts(control_records(sets))
-

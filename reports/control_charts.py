@@ -32,8 +32,8 @@ def guidance_chart(c: dict[str, list[dict]]) -> go.Figure | None:
     tail = (lambda m: f" · {m}" if machines else "")
     span = [guided["guidance_scale"].min(), guided["guidance_scale"].max()]
     fig = new_figure("Conditioning: accuracy against guidance scale (GAN: no guidance)",
-                  x="guidance scale (0 = unconditional)",
-                  y="conditional accuracy (share)", y_format=".0%", height=360)
+                     x="guidance scale (0 = unconditional)",
+                     y="conditional accuracy (share)", y_format=".0%", height=360)
     fig.update_yaxes(range=[0, 1.02])
     for (family, machine), rows in guided.groupby(["architecture", "machine"], sort=False):
         rows = rows.sort_values("guidance_scale")
@@ -41,9 +41,9 @@ def guidance_chart(c: dict[str, list[dict]]) -> go.Figure | None:
                         name=family + tail(machine), line={"color": family_color(family)},
                         marker={"symbol": symbols[machine], "size": 8},
                         **hover_data(rows, [("machine", "machine", ""), ("guidance", "guidance_scale", "~g"),
-                                        ("accuracy", "conditional_accuracy", ".3f"),
-                                        ("forwards per sample", "forwards_per_sample", ""),
-                                        ("ms per sample", "latency_ms_per_sample", ".3g"), ("FID", "fid", ".3g")]))
+                                            ("accuracy", "conditional_accuracy", ".3f"),
+                                            ("forwards per sample", "forwards_per_sample", ""),
+                                            ("ms per sample", "latency_ms_per_sample", ".3g"), ("FID", "fid", ".3g")]))
     for r in single:
         _span(fig, span, r["conditional_accuracy"], f"{r['architecture']} (no guidance){tail(r['machine'])}",
               family_color(r["architecture"]), "solid", f"{r['architecture']} accuracy")
@@ -79,7 +79,7 @@ def per_class_chart(c: dict[str, list[dict]]) -> go.Figure | None:
     data = pd.DataFrame(rows)
     machines = several(data, "machine")
     fig = new_figure("Conditioning per class: accuracy (●), precision (◆), classifier on real images",
-                  x="class asked for", y="share", y_format=".0%", height=360)
+                     x="class asked for", y="share", y_format=".0%", height=360)
     fig.update_yaxes(range=[0, 1.02])
     for (model, measure, machine), group in data.groupby(["model", "measure", "machine"], sort=False):
         fig.add_scatter(x=group["class"], y=group["value"], mode="markers",
@@ -87,7 +87,7 @@ def per_class_chart(c: dict[str, list[dict]]) -> go.Figure | None:
                         marker={"color": family_color(model), "size": 10,
                                 "symbol": "diamond" if measure == "precision" else "circle"},
                         **hover_data(group, [("machine", "machine", ""), ("model", "model", ""), ("class", "class", ""),
-                                         ("measure", "measure", ""), ("value", "value", ".2f")]))
+                                             ("measure", "measure", ""), ("value", "value", ".2f")]))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(dict.fromkeys(data["class"])))
     return fig
 
@@ -147,7 +147,7 @@ def hybrid_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure]]:
 
     def draw(title: str, rows: pd.DataFrame, x: str, x_title: str) -> go.Figure:
         fig = new_figure(title, x=x_title, y="FID (domain features; lower is better)", x_log=True, y_log=True,
-                      height=360)
+                         height=360)
         symbols = machine_symbols(rows["machine"])
         for (series, machine), group in rows.groupby(["series", "machine"], sort=False):
             group = group.sort_values("nfe")  # along the steps, also on the time axis
@@ -164,7 +164,7 @@ def hybrid_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure]]:
     timed = data[data["latency_ms_per_sample"].notna() & (data["latency_ms_per_sample"] > 0)]
     if not timed.empty:
         charts.append(("chart_hybrid_latency", "Hybrid: quality against time",
-                        draw("Hybrid: FID against time per sample", timed, "latency_ms_per_sample",
+                       draw("Hybrid: FID against time per sample", timed, "latency_ms_per_sample",
                              "time per sample (ms)")))
     return charts
 
@@ -174,5 +174,3 @@ def control_charts(c: dict[str, list[dict]]) -> list[tuple[str, str, go.Figure]]
     charts = [("chart_guidance", "Conditioning: accuracy against guidance", guidance_chart(c)),
               ("chart_per_class", "Conditioning per class", per_class_chart(c))]
     return [chart for chart in charts if chart[2] is not None] + steering_charts(c) + hybrid_charts(c)
-
-
