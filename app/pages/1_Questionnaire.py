@@ -54,6 +54,7 @@ with st.form("questionnaire", border=False, enter_to_submit=False):
     form.render_fields(st.session_state["answers_errors"])
     pending = form.unapplied(st.session_state["answers"])
     if pending:
-        st.warning(f"{len(pending)} answer(s) not applied ({', '.join(pending)}): the recommendation uses "
-                   "the previous answers until they pass the checks.")
+        labels = ", ".join(answers_mod.questions()[name].title() for name in pending)
+        st.warning(f"{len(pending)} answer(s) not applied ({labels}): the recommendation uses the previous "
+                   "answers until they pass the checks.")
     st.form_submit_button("Recommend", type="primary", key="q_submit", on_click=state.submit_answers)

@@ -112,6 +112,9 @@ def test_invalid_fields_get_messages_beside_them_and_keep_the_old_answers():
     assert any("an empty list" in m for m in messages)
     assert at.session_state["answers"] == answers_mod.defaults()
     assert not at.toast and not at.query_params
+    assert [w.value for w in at.warning] == [
+        "3 answer(s) not applied (Resolution, Latency budget, Conditioning): the recommendation uses the "
+        "previous answers until they pass the checks."]
     at.text_input(key="q_latency_budget_ms").input("")  # empty = no limit
     at.number_input(key="q_resolution").set_value(256)
     at.multiselect(key="q_conditioning").set_value(["text"])
