@@ -211,6 +211,15 @@ def render(result: dict[str, Any]) -> str:
     if runner_up:
         lines.append(f"runner-up: {runner_up} — {plan_of(result, runner_up)}")
     lines.append(f"binding constraint: {result['binding_constraint']}")
+    from reports import verdict  # verdict builds on this module's words
+
+    lines += ["", verdict.verdict_sentence(result), ""]
+    for card in verdict.metric_cards(result):
+        lines.append(f"  {card.label:<20} {card.value:>14}  {card.delta or '':<38}  {card.interval or ''}".rstrip())
+    changes = verdict.what_if_lines(result)
+    lines += ["", "what would change it, in your answers (each checked with the engine):"]
+    lines += [f"  - {line}" for line in changes] or ["  - no single answer, within its realistic range"]
+    lines += ["", verdict.robustness_words(result), ""]
     lines += [f"note: {note}" for note in result["notes"]]
     if any((result.get("evidence") or {}).get(k) for k in ("device_profile", *(e[0] for e in EVIDENCE_USE))):
         lines += [f"evidence: {line}" for line in evidence_lines(result)]

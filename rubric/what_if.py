@@ -219,8 +219,8 @@ def _number(field: str, run: _Engine, current: _Outcome, precision: float) -> li
 
 
 def _to(outcome: _Outcome) -> str:
-    """'→ diffusion', or '→ no candidate stands (gan comes closest)'."""
-    return f"→ {outcome.top}" if outcome.feasible else f"→ no candidate stands ({outcome.top} comes closest)"
+    """'→ diffusion', or '→ no candidate stands, gan comes closest'."""
+    return f"→ {outcome.top}" if outcome.feasible else f"→ no candidate stands, {outcome.top} comes closest"
 
 
 def _entry(field: str, change: str, threshold, value, given, outcome: _Outcome, holds_to_end: bool,
@@ -265,8 +265,9 @@ def _drop_each(field: str, run: _Engine, current: _Outcome) -> list[WhatIf]:
 
 def search(answers: dict, knowledge: Knowledge | None = None, evidence: dict | None = None) -> list[WhatIf]:
     """Every single-answer change found that changes the decision for `answers` (its family, or
-    whether any candidate stands): numbers nearest first (by how far, in ratio, from the answer
-    as given), then the choices in what_if.yaml's order."""
+    whether any candidate stands): those to another family first, then those that leave none;
+    within each, numbers nearest first (by how far, in ratio, from the answer as given), then the
+    choices in what_if.yaml's order."""
     knowledge = knowledge or load_knowledge()
     config = settings()
     run = _Engine(answers, knowledge, evidence)
@@ -281,4 +282,6 @@ def search(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     numbers.sort(key=distance)
     choices = [w for f in config["choices"] for w in _choice(f, run, current)]
     drops = [w for f in config["drop_each"] for w in _drop_each(f, run, current)]
-    return numbers + choices + drops
+    # A change to another family before one that leaves nothing standing (how far the answer is
+    # from failing, which matters less than what it would take to choose otherwise).
+    return sorted(numbers + choices + drops, key=lambda w: not w.feasible)

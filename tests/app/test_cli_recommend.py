@@ -51,6 +51,23 @@ def test_text_output_has_table_reasons_robustness(capsys):
     assert "robustness: gan stays on top" in out and "assumptions behind" in out
 
 
+def test_text_output_leads_with_the_verdict_cards_and_what_ifs(capsys):
+    """Within the first screen: the verdict, the five figures against the runner-up, and the
+    answers that would change the decision, each as in the JSON's what_if."""
+    path = EXAMPLES / "hybrid-text-realtime.yaml"
+    assert main(["recommend", str(path), "--format", "json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert main(["recommend", str(path)]) == 0
+    head = capsys.readouterr().out.splitlines()[:24]
+    assert any(line.startswith("Hybrid (SD-Turbo") and "latency as the binding constraint" in line for line in head)
+    for label in ("Latency per image", "USD per 1,000 images", "USD per month", "Training GPU-hours",
+                  "Weeks to production"):
+        assert any(line.strip().startswith(label) and "diffusion" in line for line in head), label
+    assert result["what_if"]
+    for item in result["what_if"]:
+        assert any(item["text"] in line and f"(yours: {item['current_text']})" in line for line in head), item["text"]
+
+
 def test_defaults_without_a_file(capsys):
     assert main(["recommend"]) == 0
     captured = capsys.readouterr()

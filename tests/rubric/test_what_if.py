@@ -63,7 +63,7 @@ def test_the_examples_have_what_ifs_and_their_words(results):
     assert any(not item["feasible"] for item in listed)  # how far an answer is from leaving nothing
     for item in listed:
         assert item["text"].endswith(f"→ {item['recommendation']}" if item["feasible"] else
-                                     f"→ no candidate stands ({item['recommendation']} comes closest)")
+                                     f"→ no candidate stands, {item['recommendation']} comes closest")
         assert item["current_text"] and "None" not in item["current_text"]
 
 
@@ -107,9 +107,13 @@ def test_a_team_that_could_maintain_a_pipeline_is_said():
 
 def test_numbers_come_nearest_first():
     given = answers.load_file(EXAMPLES / "budget-bound.yaml")
-    numbers = [w for w in what_if.search(given, KNOWLEDGE) if w.change != "set" and w.current]
-    distances = [abs(math.log(w.threshold / w.current)) for w in numbers]
-    assert distances == sorted(distances)
+    found = what_if.search(given, KNOWLEDGE)
+    feasible = [w.feasible for w in found]
+    assert feasible == sorted(feasible, reverse=True)  # another family first, then none standing
+    for group in (True, False):
+        numbers = [w for w in found if w.change != "set" and w.current and w.feasible is group]
+        distances = [abs(math.log(w.threshold / w.current)) for w in numbers]
+        assert distances == sorted(distances)
 
 
 def test_the_search_range_is_data_and_names_real_fields():
