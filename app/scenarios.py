@@ -130,9 +130,12 @@ def load_example(name: str, directory: Path = EXAMPLES_DIR) -> tuple[dict[str, A
 
 
 def scenario_name(text: str, taken: list[str]) -> str:
-    """A saved scenario's name: one clean line, bounded, not empty (then "Scenario N")."""
+    """A saved scenario's name: one clean line, bounded, not empty (then the first free "Scenario N")."""
     name = " ".join(clean_text(str(text)[:MAX_SCENARIO_NAME * 4], " ").split())[:MAX_SCENARIO_NAME]
-    return name or f"Scenario {len(taken) + 1}"
+    number = len(taken) + 1
+    while not name and f"Scenario {number}" in taken:
+        number += 1
+    return name or f"Scenario {number}"
 
 
 # --- comparison -----------------------------------------------------------------------------

@@ -127,8 +127,9 @@ def submit_answers() -> None:
 def _save_scenario(name: str, answers: dict) -> None:
     saved = [(n, a) for n, a in st.session_state["saved_scenarios"] if n != name]
     st.session_state["saved_scenarios"] = (saved + [(name, dict(answers))])[-MAX_SAVED_SCENARIOS:]
-    picked = [n for n in st.session_state.get("compare_pick") or [] if n != name]
-    st.session_state["compare_pick"] = [n for n in picked if n in dict(st.session_state["saved_scenarios"])][-2:] + [name]
+    kept = dict(st.session_state["saved_scenarios"])
+    picked = [n for n in st.session_state.get("compare_pick") or [] if n != name and n in kept]
+    st.session_state["compare_pick"] = picked[-2:] + [name]  # the newest joins the comparison
     st.session_state["compare_notice"] = ("success", f"Saved {name} for comparison.")
 
 

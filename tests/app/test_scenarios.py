@@ -98,6 +98,7 @@ def test_examples_list_every_file_with_its_expected_line(tmp_path):
 def test_scenario_names_are_one_clean_bounded_line():
     assert scenarios.scenario_name("  cheap\n\x1b[31m  run ", []) == "cheap [31m run"
     assert scenarios.scenario_name("", ["a", "b"]) == "Scenario 3"
+    assert scenarios.scenario_name(" \n", ["Scenario 2", "Scenario 3"]) == "Scenario 4"  # never replaces one
     assert len(scenarios.scenario_name("x" * 10_000, [])) == scenarios.MAX_SCENARIO_NAME
 
 
