@@ -56,7 +56,10 @@ def run(args: argparse.Namespace) -> int:
     if fmt == "md":
         from reports.markdown import render
 
-        data = render(answers, result, sets).encode("utf-8")
+        from datetime import datetime, timezone
+
+        # A report is forwarded: page 1 says when it was made, as the PDF's does.
+        data = render(answers, result, sets, datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")).encode("utf-8")
     else:
         from reports.pdf import render
 
