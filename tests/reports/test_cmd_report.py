@@ -24,7 +24,8 @@ def test_markdown_with_two_machines(tmp_path, capsys):
                str(PROBE_RESULTS), "--probe-results", str(_second_machine(tmp_path)), "--out", str(out)])
     assert rc == 0 and "wrote" in capsys.readouterr().out
     md = out.read_text()
-    assert md.startswith("# genarch decision report\n\nGAN (StyleGAN2-ADA")  # the verdict first
+    # the date it was made, then the verdict first
+    assert re.match(r"# genarch decision report\n\nGenerated \d{4}-\d\d-\d\d \d\d:\d\d UTC\.\n\nGAN \(StyleGAN2-ADA", md)
     assert "| AMD EPYC | probe-results-cpu.json |" in md and "| Other CPU | probe-results.json |" in md
     # neither ran on the serving GPU: the first file with a cost model is the evidence, and said so
     assert "of 2 probe results the decision uses AMD EPYC (none was measured on the serving hardware)" in md
