@@ -1,5 +1,6 @@
 """`genarch report`: Markdown and PDF from files, several machines merged, bad input in one line."""
 import json
+import re
 
 import pytest
 
