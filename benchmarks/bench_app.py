@@ -138,7 +138,7 @@ def page_during_probe(repeats: int) -> None:
 
     fake = ROOT / "tests" / "fixtures" / "fake_probe.py"
     probe_job.probes_installed = lambda: True
-    probe_job.probe_command = lambda out, profile, device: [sys.executable, str(fake), out, "0.5"]
+    probe_job.probe_command = lambda out, profile, device, probes=("inference",): [sys.executable, str(fake), out, "0.5"]
     at = AppTest.from_file(str(ROOT / "app" / "pages" / "3_Probes.py"), default_timeout=60).run()
     start = time.perf_counter()
     at.button(key="probe_run").click().run()
