@@ -158,6 +158,21 @@ RESPONSIVE_CSS = f"""<style>
 </style>"""
 
 
+# The Probes page's machines table: the columns that tell the machines apart, within 1280 px;
+# versions, seed and the cost model's band stay in the full table under an expander.
+MACHINE_COLUMNS = ("machine", "file", "device_kind", "dtypes", "rows", "complete", "effective_tflop_per_s",
+                   "overhead_ms_per_forward")
+MACHINE_COLUMN_CONFIG = {
+    "machine": {"width": 170}, "file": {"width": 190}, "device_kind": {"label": "device", "width": 70},
+    "dtypes": {"width": 90}, "rows": {"label": "measurements", "width": 110},
+    "complete": {"width": 80},
+    "effective_tflop_per_s": {"label": "TFLOP/s", "width": 80, "type_config": {"type": "number", "format": "%.3g"},
+                              "help": "effective rate of the cost model fitted on the measurements"},
+    "overhead_ms_per_forward": {"label": "ms per call", "width": 100,
+                                "type_config": {"type": "number", "format": "%.2f"},
+                                "help": "fixed overhead per network call, from the same fit"}}
+
+
 # --- the Probes page's note: what a probe here can say about the serving hardware ---------------
 
 @dataclass(frozen=True)

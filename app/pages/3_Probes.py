@@ -70,7 +70,11 @@ if not sets:
     st.stop()
 
 st.subheader("Machines")
-st.dataframe(machine_summary(sets), hide_index=True, key="probe_table")
+machines = machine_summary(sets)
+st.dataframe(machines, hide_index=True, key="probe_table", column_order=views.MACHINE_COLUMNS,
+             column_config=views.MACHINE_COLUMN_CONFIG)
+with st.expander("Versions, seeds and the cost model's band, per machine"):
+    st.dataframe(machines, hide_index=True, key="probe_table_full")
 chosen, exact = choose(sets, answers["serving_hardware"])
 if chosen is None:
     st.caption("No file holds a cost model (the inference probe's): latency and cost keep the catalog's "
