@@ -7,8 +7,8 @@
 Progress comes from probe-progress.json, which the runner rewrites on every step its progress
 bar counts and, at most once a second, on every training step (probes/runner.py): within the
 probe running, the steps done of those it planned, or, while a probe trains for minutes before
-its first step, the time it has run against what it takes in the quick profile on a 2-core CPU,
-whichever is further. Probes that finished count whole; probes are weighted by how long each
+its first step, the time it has run against what it takes in the quick profile on a 2-core CPU
+(or longer, where its steps so far extrapolate to longer), whichever is further. Probes that finished count whole; probes are weighted by how long each
 takes. Without the progress file (a run just starting), the rows in probe-results.json count.
 Torch is imported only by the child process, never by the app.
 """
@@ -90,12 +90,23 @@ def read_progress_file(path: str) -> dict | None:
     return record
 
 
+def expected_probe_s(record: dict) -> float:
+    """How long the running probe should take: its quick-CPU time, or longer where the steps done
+    so far extrapolate to longer (a busy machine, a larger profile), so that time alone does not
+    run the bar ahead of the work."""
+    prior = float(QUICK_CPU_SECONDS.get(record["probe"], 60))
+    last = record.get("last_step_unix")
+    done, total = record["done"], record["total"]
+    if isinstance(last, (int, float)) and not isinstance(last, bool) and 0 < done <= total:
+        return max(prior, (last - record["probe_started_unix"]) / done * total)
+    return prior
+
+
 def within_probe(record: dict, now: float) -> float:
     """Share of the running probe done: its steps done of those planned, or the time it has run
-    against its quick-CPU duration (capped below whole), whichever is further."""
+    against how long it should take (capped below whole), whichever is further."""
     steps = min(record["done"] / record["total"], 1.0) if record["total"] > 0 else 0.0
-    expected_s = QUICK_CPU_SECONDS.get(record["probe"], 60)
-    timed = min(max(now - record["probe_started_unix"], 0.0) / expected_s, TIME_SHARE_CAP)
+    timed = min(max(now - record["probe_started_unix"], 0.0) / expected_probe_s(record), TIME_SHARE_CAP)
     return max(steps, timed)
 
 

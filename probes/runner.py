@@ -56,12 +56,13 @@ class ProgressFile:
     label: str = ""
     training_steps: int = 0
     probe_started_unix: float = 0.0
+    last_step_unix: float | None = None  # when the last counted step finished
     _written: float = 0.0
 
     def start(self, name: str) -> None:
         self.probe, self.index = name, self.probes.index(name) if name in self.probes else 0
         self.done = self.total = self.training_steps = 0
-        self.label, self.probe_started_unix = "", time.time()
+        self.label, self.probe_started_unix, self.last_step_unix = "", time.time(), None
         self.write()
 
     def finish(self, name: str) -> None:
@@ -77,7 +78,7 @@ class ProgressFile:
         record = {"probes": self.probes, "finished": self.finished, "probe": self.probe, "index": self.index,
                   "done": self.done, "total": self.total, "label": self.label,
                   "training_steps": self.training_steps, "probe_started_unix": self.probe_started_unix,
-                  "updated_unix": time.time()}
+                  "last_step_unix": self.last_step_unix, "updated_unix": time.time()}
         try:
             write_json_atomic(self.path, record, label="probe progress")
         except (OSError, InputError):
@@ -142,6 +143,7 @@ class ProbeContext:
             self.progress.update(1)
         self.progress_file.done += 1
         self.progress_file.label, self.progress_file.training_steps = label, 0
+        self.progress_file.last_step_unix = time.time()
         self.progress_file.write()
 
 

@@ -138,6 +138,14 @@ def test_a_probe_that_trains_before_its_first_row_still_moves():
     share, stage = probe_job.progress(results, _record(done=5, label="hybrid student nfe 2"), now=1012.0)
     assert share == pytest.approx((w["inference"] + 5 / 6 * w["hybrid"]) / total)
     assert stage == "probe 2 of 2, hybrid: 5 of 6 measurements"
+    # A slow machine: 4 of 8 steps took 35 s, so the probe should take 70 s, not its quick-CPU 49 s;
+    # 60 s in, the bar reads 60 of 70 s, not the cap.
+    slow = _record(done=4, total=8, last_step_unix=1035.0)
+    assert probe_job.expected_probe_s(slow) == pytest.approx(70.0)
+    share, _ = probe_job.progress(results, slow, now=1060.0)
+    assert share == pytest.approx((w["inference"] + 60 / 70 * w["hybrid"]) / total)
+    # ... and a fast one never makes the time run ahead of the quick-CPU prior.
+    assert probe_job.expected_probe_s(_record(done=4, total=8, last_step_unix=1002.0)) == w["hybrid"]
     # Time alone never says a probe is done: an hour in, it stops short of whole.
     share, _ = probe_job.progress(results, _record(), now=4600.0)
     assert share == pytest.approx((w["inference"] + probe_job.TIME_SHARE_CAP * w["hybrid"]) / total)
@@ -174,6 +182,7 @@ def test_the_runner_writes_every_counted_step_and_training_throttled(tmp_path, m
     assert read()["training_steps"] == 2
     ctx.advance("hybrid teacher nfe 1")  # a counted step is always written, and resets training
     assert (read()["done"], read()["label"], read()["training_steps"]) == (2, "hybrid teacher nfe 1", 0)
+    assert read()["last_step_unix"] >= read()["probe_started_unix"]
     progress_file.finish("hybrid")
     assert read()["finished"] == ["hybrid"]
 
