@@ -16,6 +16,7 @@ them, except under CI, which must have them. One server and one browser for the 
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -47,9 +48,14 @@ PAGES = {"questionnaire": "Your situation", "recommendation": "Recommendation: "
 # What shows that a page has drawn all of itself, for its screenshot.
 DRAWN = {"questionnaire": ".st-key-q_submit button", "recommendation": "[data-testid='stPlotlyChart'] .main-svg",
          "probes": "[data-testid='stPlotlyChart'] .main-svg", "report": ".st-key-report_preview h1"}
-# The example with the longest verdict (a variant name, a plan and an elimination): the hardest
-# to fit above the fold.
-LONG_VERDICT = "hybrid-text-realtime"
+
+
+@functools.lru_cache(maxsize=1)
+def _longest_verdict() -> str:
+    """The example whose verdict is longest (a variant name, a plan, an elimination): the
+    hardest to fit above the fold."""
+    return max((e.name for e in scenarios.examples()),
+               key=lambda name: len(verdict_sentence(analyse(scenarios.load_example(name)[0]))))
 
 
 def _free_port() -> int:
@@ -185,7 +191,7 @@ def _in_view(box: dict, width: int, height: int) -> bool:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_the_verdict_and_its_cards_are_in_view_without_scrolling(server, browser, size):
-    answers = answers_mod.load_file(EXAMPLES / f"{LONG_VERDICT}.yaml")
+    answers, _ = scenarios.load_example(_longest_verdict())
     expected = analyse(answers)
     page = _open(browser, size)
     try:
@@ -275,9 +281,9 @@ def test_the_comparison_view_shows_two_scenarios(server, browser, size):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_screenshots_of_every_page(server, browser, size):
-    """Each page at this size, with the long-verdict example's answers (the link carries them) and,
+    """Each page at this size, with the longest verdict's answers (the link carries them) and,
     on the Probes page, the stored probe results loaded: the screenshots are to be looked at."""
-    answers = answers_mod.load_file(EXAMPLES / f"{LONG_VERDICT}.yaml")
+    answers, _ = scenarios.load_example(_longest_verdict())
     page = _open(browser, size)
     try:
         for number, (path, heading) in enumerate(PAGES.items(), 1):
