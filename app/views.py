@@ -41,31 +41,28 @@ def _with_interval(point: str, interval, write) -> str:
     return f"{point} ({write(interval[0])} – {write(interval[1])})"
 
 
-def status_of(row: dict) -> str:
-    if row.get("status"):
-        return row["status"]
-    return "eliminated" if row.get("eliminated") else "at risk" if row.get("at_risk") else "ok"
-
-
 def marked_status(row: dict) -> str:
-    """'⛔ eliminated', '⚠ at risk', '✓ ok'."""
-    status = status_of(row)
-    return f"{STATUS_MARKERS.get(status, '')} {status}".strip()
+    """'✗ eliminated', '⚠ at risk', '✓ ok'."""
+    return f"{STATUS_MARKERS.get(row['status'], '')} {row['status']}".strip()
 
 
-# The columns that fit 1280 px beside the sidebar (~900 px of table), in reading order: what it
-# is, whether it survives, then the figures that decide. The rest is in `details_frame`.
+# At 1280 px with the sidebar open the main column is 820 px wide (1280 − 300 sidebar − 2 × 80
+# padding, measured in Chromium); tables that must not be cut off keep their widths within it.
+MAIN_COLUMN_PX = 820
+
+# The columns that fit it, in reading order: what it is, whether it survives, then the figures
+# that decide. The rest is in `details_frame`.
 RANKING_COLUMNS = ("#", "candidate", "status", "score", "latency", "USD per 1,000 images", "USD per month",
                    "meets limits")
 
 
-# Column widths in px (st.dataframe's column_config, as plain mappings): 830 px in all, inside
-# the ~900 px a 1280 px window leaves beside the sidebar, each wide enough for its header.
-RANKING_COLUMN_CONFIG = {"#": {"width": 36}, "candidate": {"width": 100}, "status": {"width": 130},
+# Column widths in px (st.dataframe's column_config, as plain mappings): 806 px in all, each wide
+# enough for its header.
+RANKING_COLUMN_CONFIG = {"#": {"width": 36}, "candidate": {"width": 100}, "status": {"width": 120},
                          "score": {"width": 70, "help": "0 to 1: the points left after each criterion's "
                                                          "weighted shortfall"},
                          "latency": {"width": 90, "help": "per image, at batch 1"},
-                         "USD per 1,000 images": {"width": 160}, "USD per month": {"width": 130},
+                         "USD per 1,000 images": {"width": 150}, "USD per month": {"width": 130},
                          "meets limits": {"width": 110, "help": "probability of meeting every limit you stated"}}
 
 
@@ -116,13 +113,12 @@ def short_delta(delta: str | None, runner_up: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class CandidateCard:
-    """One candidate as a short card: the phone's ranking, where a wide table cannot fit."""
+    """One candidate as a short card: the phone's ranking, where a wide table cannot fit (why a
+    candidate is out follows the cards, as on the desktop)."""
     title: str  # "1. hybrid ✓ ok"
     variant: str
     figures: str  # "73.2 ms · 0.0406 USD per 1,000 images · 2,920 USD per month"
     odds: str  # "score 0.854 · meets every limit: 100%"
-    reason: str  # why it has its status; "" when ok
-    out: bool  # eliminated or infeasible
 
 
 def candidate_cards(result: dict) -> list[CandidateCard]:
@@ -133,8 +129,7 @@ def candidate_cards(result: dict) -> list[CandidateCard]:
             title=f"{rank}. {row['architecture']} {marked_status(row)}", variant=row["variant_name"],
             figures=f"{cell(e, 'latency_ms_per_sample')} · {cell(e, 'usd_per_1k_samples')} per 1,000 images · "
                     f"{cell(e, 'monthly_usd')} per month",
-            odds=f"score {shown_score(row):.3f} · meets every limit: {e['p_meets_limits']:.0%}",
-            reason=status_reason(row), out=status_of(row) in ("eliminated", "infeasible")))
+            odds=f"score {shown_score(row):.3f} · meets every limit: {e['p_meets_limits']:.0%}"))
     return cards
 
 
@@ -158,17 +153,17 @@ RESPONSIVE_CSS = f"""<style>
 </style>"""
 
 
-# The Probes page's machines table: the columns that tell the machines apart, within 1280 px;
+# The Probes page's machines table: the columns that tell the machines apart, within MAIN_COLUMN_PX;
 # versions, seed and the cost model's band stay in the full table under an expander.
 MACHINE_COLUMNS = ("machine", "file", "device_kind", "dtypes", "rows", "complete", "effective_tflop_per_s",
                    "overhead_ms_per_forward")
 MACHINE_COLUMN_CONFIG = {
-    "machine": {"width": 170}, "file": {"width": 190}, "device_kind": {"label": "device", "width": 70},
-    "dtypes": {"width": 90}, "rows": {"label": "measurements", "width": 110},
-    "complete": {"width": 80},
+    "machine": {"width": 140}, "file": {"width": 160}, "device_kind": {"label": "device", "width": 65},
+    "dtypes": {"width": 80}, "rows": {"label": "measurements", "width": 100},
+    "complete": {"width": 75},
     "effective_tflop_per_s": {"label": "TFLOP/s", "width": 80, "type_config": {"type": "number", "format": "%.3g"},
                               "help": "effective rate of the cost model fitted on the measurements"},
-    "overhead_ms_per_forward": {"label": "ms per call", "width": 100,
+    "overhead_ms_per_forward": {"label": "ms per call", "width": 95,
                                 "type_config": {"type": "number", "format": "%.2f"},
                                 "help": "fixed overhead per network call, from the same fit"}}
 

@@ -54,8 +54,8 @@ with st.container(key="ranking_narrow"):
 for row in result["ranking"]:
     reason = status_reason(row)
     if reason:
-        show = st.error if views.status_of(row) in ("eliminated", "infeasible") else st.warning
-        show(f"**{row['architecture']}** {views.status_of(row)}: {escape(reason, line_start=False)}")
+        show = st.error if row["status"] in ("eliminated", "infeasible") else st.warning
+        show(f"**{row['architecture']}** {row['status']}: {escape(reason, line_start=False)}")
 if result["notes"]:
     with st.expander(f"Notes on the candidates' plans and licences ({len(result['notes'])})"):
         st.markdown("\n".join(f"- {escape(note, line_start=False)}" for note in result["notes"]))

@@ -52,13 +52,14 @@ def test_the_details_frame_gives_intervals_where_they_differ_and_the_reasons():
     assert details.loc["hybrid", "plan"] == "off the shelf"
 
 
-def test_candidate_cards_say_rank_status_figures_and_why():
+def test_candidate_cards_say_rank_status_and_figures():
     first, second, third = views.candidate_cards(RESULT)
-    assert first.title == "1. hybrid ✓ ok" and not first.out and first.reason == ""
+    assert first.title == "1. hybrid ✓ ok" and first.variant == "hybrid variant"
     assert first.figures == "345 ms · 0.0406 USD per 1,000 images · 2,920 USD per month"
     assert first.odds == "score 0.854 · meets every limit: 100%"
-    assert second.title == "2. diffusion ✗ eliminated" and second.out and second.reason == "897 ms > 250 ms"
-    assert third.out and third.reason == "170 weeks to production"
+    assert second.title == "2. diffusion ✗ eliminated" and third.title == "3. gan ✗ infeasible"
+    assert second.figures == "1.23 s · 0.0000881 USD per 1,000 images · 30,660 USD per month"
+    assert second.odds == "score 0.423 · meets every limit: 0%"
 
 
 @pytest.mark.parametrize("delta, runner_up, short", [
