@@ -10,6 +10,7 @@ the Markdown report and the PDF's first page all read them, so the three say the
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -161,7 +162,8 @@ def trade_off(result: dict) -> str:
     status = second.get("status") or ("eliminated" if second.get("eliminated") else "ok")
     against = runner_up
     if status in ("eliminated", "infeasible"):
-        reason = status_reason(second)
+        # at a glance the limit it breaks is enough; its odds are in the ranking
+        reason = re.sub(r" \(\d+% likely to meet it\)", "", status_reason(second))
         against = f"{runner_up} ({status}: {reason})" if reason else f"{runner_up} ({status})"
     if not parts:
         return f"against {against} it is level on every criterion"
