@@ -157,4 +157,4 @@ def test_a_loaded_file_that_breaks_a_page_leaves_the_clear_control(monkeypatch):
     at.button(key="failure_clear").click().run()
     assert not at.exception and not any("could not be drawn" in e.value for e in at.error)
     assert at.session_state["probe_sets"] == []
-    assert at.title[0].value.startswith("Recommendation:")
+    assert at.header[0].value.startswith("Recommendation:")
