@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from probes.host import cpu_name
 from reports.text import plan_words, shown_score, status_reason
 from reports.verdict import METRICS
 
@@ -200,26 +201,14 @@ def local_device() -> LocalDevice:
         return LocalDevice("cuda", gpu, cores)
     if platform.system() == "Darwin" and platform.machine() == "arm64":
         return LocalDevice("mps", f"Apple {platform.machine()} (MPS)", cores)
-    return LocalDevice("cpu", _cpu_name(), cores)
-
-
-def _cpu_name() -> str:
-    """As probes.device.cpu_name, which cannot be imported here: that module imports torch."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "CPU"
+    return LocalDevice("cpu", cpu_name(), cores)
 
 
 def probe_target(local: LocalDevice, requested: str) -> LocalDevice:
     """The device a probe started from the page would measure: `auto` is this machine's best;
     an explicit `cpu` is the CPU even on a GPU machine (cuda or mps absent: the probe says so)."""
     if requested == "cpu" and local.kind != "cpu":
-        return LocalDevice("cpu", _cpu_name(), local.cores)
+        return LocalDevice("cpu", cpu_name(), local.cores)
     return local
 
 

@@ -10,6 +10,7 @@ import re
 
 import torch
 
+from probes.host import cpu_name
 from rubric import knowledge as kb
 from rubric.errors import InputError
 
@@ -46,17 +47,6 @@ def device_name(device: torch.device) -> str:
     if device.type == "mps":
         return f"Apple {platform.machine()} (MPS)"
     return cpu_name()
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 # Peak rates come from the one hardware catalog, rubric/data/hardware.yaml, which the recommend
