@@ -56,7 +56,8 @@ def settings() -> dict[str, Any]:
     with open(DATA_DIR / "what_if.yaml", encoding="utf-8") as handle:
         raw = yaml.safe_load(handle)
     schema = answers_mod.questions()
-    unknown = [f for f in [*raw["numbers"], *raw["choices"], *raw["drop_each"]] if f not in schema]
+    unknown = [f for f in [*raw["numbers"], *raw["choices"], *raw["drop_each"], *raw.get("skip_values", {})]
+               if f not in schema]
     if unknown:
         raise ValueError(f"what_if.yaml names fields the questions do not have: {', '.join(unknown)}")
     return raw
@@ -239,7 +240,8 @@ def _number_entry(field, direction, threshold, given, outcome: _Outcome, holds_t
 def _choice(field: str, run: _Engine, current: _Outcome) -> list[WhatIf]:
     q = answers_mod.questions()[field]
     given = run.answers[field]
-    values = [not given] if q.type == "bool" else [c for c in q.choices if c != given]
+    skip = set(settings().get("skip_values", {}).get(field, []))
+    values = [not given] if q.type == "bool" else [c for c in q.choices if c != given and c not in skip]
     found = []
     for value in values:
         outcome = run(field, value)

@@ -123,6 +123,15 @@ def test_the_search_range_is_data_and_names_real_fields():
         assert schema[field].type in ("int", "number") and 0 < low < high
     assert set(config["choices"]) <= set(schema)
     assert 0 < config["relative_precision"] < 0.1
+    for field, values in config["skip_values"].items():
+        assert set(values) <= set(schema[field].choices)
+
+
+def test_skipped_values_are_never_proposed():
+    """A CPU leaves nothing standing for the hybrid example; it is not a serving option to weigh."""
+    given = answers.load_file(EXAMPLES / "hybrid-text-realtime.yaml")
+    assert _outcome({**given, "serving_hardware": "cpu"}) != _outcome(given)
+    assert not [w for w in what_if.search(given, KNOWLEDGE) if w.field == "serving_hardware" and w.value == "cpu"]
 
 
 def test_contract_without_the_search_has_an_empty_list():
