@@ -40,11 +40,13 @@ else:
         st.info("Pick two or three scenarios to compare.")
     else:
         st.subheader("Decisions and key estimates")
-        st.dataframe(scenarios.compare_table(picked), key="compare_table")
+        # st.table, not st.dataframe: a plan's long name wraps in its cell instead of being cut
+        # off, at 1280 px and on a phone alike.
+        st.table(scenarios.compare_table(picked))
         st.subheader("What differs")
         differences = scenarios.differences_table(picked)
         if len(differences):
-            st.dataframe(differences, key="compare_differences")
+            st.table(differences)
         else:
             st.caption("The answers are the same in every scenario.")
         st.subheader("Why the decision differs")

@@ -273,9 +273,12 @@ def test_the_comparison_view_shows_two_scenarios(server, browser, size):
         _idle(page)
         picked = page.locator(".st-key-compare_pick").inner_text()
         assert first in picked and second in picked
-        # a dataframe is drawn on a canvas and carries no key class: the page's first one is the table
-        box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        table = page.locator("[data-testid='stTable']").first  # the decisions; then the differences
+        box = table.bounding_box()
         assert box["width"] > 300 and box["height"] > 80  # drawn, with its rows
+        # every cell whole: a long plan wraps in its cell, nothing runs past the table's right edge
+        assert table.evaluate("t => t.scrollWidth <= t.clientWidth + 1")
+        assert table.inner_text().count("\n") >= 8 and "Plan" in table.inner_text()
         why = _words(page.locator("[data-testid='stMainBlockContainer']").inner_text())
         assert "Why the decision differs" in why
         assert decisions[first] != decisions[second] and all(d in why for d in decisions.values())

@@ -18,7 +18,7 @@ def test_empty_page_says_what_to_do():
     at = page("5_Compare.py").run()
     assert not at.exception
     assert at.info[0].value == "No scenario saved yet."
-    assert not at.dataframe
+    assert not at.table
 
 
 def test_two_examples_side_by_side_with_their_differing_answers_and_why():
@@ -27,13 +27,13 @@ def test_two_examples_side_by_side_with_their_differing_answers_and_why():
     assert at.info[0].value == "Pick two or three scenarios to compare."  # one is not a comparison
     _add_example(at, "conditioning-bound")
     assert at.multiselect(key="compare_pick").value == ["latency-bound", "conditioning-bound"]
-    table = at.dataframe[0].value  # dataframes have no key in AppTest: 0 the table, 1 the differences
+    table = at.table[0].value  # tables have no key: 0 the decisions, 1 the differences
     assert list(table.columns) == ["latency-bound", "conditioning-bound"]
     latency = answers_mod.load_file(EXAMPLES / "latency-bound.yaml")
     conditioning = answers_mod.load_file(EXAMPLES / "conditioning-bound.yaml")
     assert [analyse(latency)["recommendation"], analyse(conditioning)["recommendation"]] == ["gan", "diffusion"]
     assert table.loc["Recommendation"].tolist() == ["GAN", "Diffusion"]
-    differences = at.dataframe[1].value
+    differences = at.table[1].value
     assert differences.loc["Latency budget"].tolist() == ["30 ms", "15,000 ms"]
     assert differences.loc["Conditioning"].tolist() == ["class", "text, spatial, editing"]
     assert "Resolution" in differences.index and "Task" not in differences.index  # only what differs
@@ -59,10 +59,10 @@ def test_save_the_current_scenario_then_compare_three_and_clear():
     # at most three at once: the newest three
     assert at.multiselect(key="compare_pick").value == ["Scenario 2", "latency-bound", "hybrid-text-realtime"]
     at.multiselect(key="compare_pick").set_value(["big images", "latency-bound", "hybrid-text-realtime"]).run()
-    table = at.dataframe[0].value  # dataframes have no key in AppTest: 0 the table, 1 the differences
+    table = at.table[0].value  # tables have no key: 0 the decisions, 1 the differences
     assert list(table.columns) == ["big images", "latency-bound", "hybrid-text-realtime"]
     assert table.loc["Recommendation"].tolist() == ["Diffusion", "GAN", "Hybrid"]
-    assert at.dataframe[1].value.loc["Resolution"].tolist() == ["1,024 px", "256 px", "512 px"]
+    assert at.table[1].value.loc["Resolution"].tolist() == ["1,024 px", "256 px", "512 px"]
     assert len([m for m in at.markdown if m.value.startswith("- big images")]) == 1
     at.switch_page("pages/1_Questionnaire.py").run()
     at.switch_page("pages/5_Compare.py").run()  # the pick survives a visit elsewhere
