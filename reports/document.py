@@ -54,7 +54,8 @@ def ranking_rows(result: dict) -> list[tuple[str, ...]]:
     for i, row in enumerate(result["ranking"], 1):
         e = result["estimates"][row["architecture"]]
         usd = lambda v: f"{v:.3g}"  # noqa: E731
-        whole = lambda v: f"{v:,.0f}"  # noqa: E731
+        # three significant figures, as the estimates deserve: 137,000, not 137,365
+        whole = lambda v: f"{float(f'{v:.3g}'):,.0f}"  # noqa: E731
         rows.append((str(i), row["architecture"], f"{shown_score(row):.3f}", status_cell(row),
                      f"{e['p_meets_limits']:.0%}",
                      _spread(ms(e["latency_ms_per_sample"]), e.get("latency_interval_ms"), ms),
