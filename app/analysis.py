@@ -100,3 +100,10 @@ def analyse(answers: dict, sets: list[ProbeSet] | None = None) -> dict:
     """The decision contract for validated answers, with probe evidence when there is some."""
     evidence = evidence_for(list(sets or []), answers["serving_hardware"])
     return contract.to_dict(engine.decide(answers, evidence=evidence), answers)
+
+
+def recommendation(answers: dict, sets: list[ProbeSet] | None = None) -> str:
+    """The family recommended for validated answers, nothing else: no robustness draws, no
+    what-ifs (a few ms, where the whole contract takes a few hundred)."""
+    evidence = evidence_for(list(sets or []), answers["serving_hardware"])
+    return engine.decide(answers, evidence=evidence, robust=False).recommendation

@@ -147,21 +147,6 @@ class Scenario:
     result: dict[str, Any]  # the decision contract (app.analysis.analyse) for these answers
 
 
-def answer_text(name: str, value: Any) -> str:
-    """An answer as a person reads it: units once, "no limit" for null, lists with commas."""
-    q = answers_mod.questions()[name]
-    if value is None:
-        return "no limit"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(value)
-    if isinstance(value, (int, float)):
-        text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
-        return f"{text} {q.unit}" if q.unit else text
-    return str(value).replace("_", " ")
-
-
 def compare_table(scenarios: list[Scenario]) -> pd.DataFrame:
     """The recommendation, plan, binding constraint and key estimates (the Recommendation page's
     metric cards, written the same way), one column per scenario."""
@@ -187,7 +172,7 @@ def differing_answers(scenarios: list[Scenario]) -> list[Difference]:
     for name, q in answers_mod.questions().items():
         values = [s.answers[name] for s in scenarios]
         if any(v != values[0] for v in values[1:]):
-            found.append(Difference(name, q.title(), tuple(answer_text(name, v) for v in values)))
+            found.append(Difference(name, q.title(), tuple(answers_mod.in_words(name, v) for v in values)))
     return found
 
 
@@ -196,11 +181,11 @@ def _reasons(result: dict, count: int = 2) -> str:
     return ", ".join(names) or "no single criterion"
 
 
-def why_differs(scenarios: list[Scenario], decide: Callable[[dict], dict]) -> list[str]:
+def why_differs(scenarios: list[Scenario], recommend: Callable[[dict], str]) -> list[str]:
     """For each pair with different recommendations: the differing answers that alone flip the
-    first scenario's recommendation to the second's (`decide` on the first scenario's answers with
-    that one answer taken from the second), and each one's top reasons. Same recommendation
-    everywhere: one line saying so."""
+    first scenario's recommendation to the second's (`recommend`, the family for answers, on the
+    first scenario's answers with that one answer taken from the second), and each one's top
+    reasons. Same recommendation everywhere: one line saying so."""
     lines = []
     for a, b in combinations(scenarios, 2):
         rec_a, rec_b = a.result["recommendation"], b.result["recommendation"]
@@ -209,7 +194,7 @@ def why_differs(scenarios: list[Scenario], decide: Callable[[dict], dict]) -> li
         flips = []
         for diff in differing_answers([a, b]):
             changed = dict(a.answers, **{diff.field: b.answers[diff.field]})
-            if decide(changed)["recommendation"] == rec_b:
+            if recommend(changed) == rec_b:
                 flips.append(f"{diff.label.lower()} ({diff.values[0]} → {diff.values[1]})")
         if flips:
             alone = (f"Taking one answer from {b.name} turns {a.name}'s {rec_a} into {rec_b}: "

@@ -14,7 +14,7 @@ from typing import Callable
 import streamlit as st
 
 from app import form, scenarios
-from app.analysis import analyse
+from app.analysis import analyse, recommendation
 from app.uploads import parse_answers_upload, parse_probe_upload, read_probe_file
 from reports.probe_view import ProbeSet, unique_labels
 from rubric import answers as answers_mod
@@ -97,16 +97,24 @@ def _apply(answers: dict, message: str) -> None:
     st.session_state["answers_toast"] = message
 
 
-def on_example_pick() -> None:
-    name = st.session_state.get("example_pick")
+def _picked_example(widget: str, notice: str, refused: str) -> tuple[str, dict] | None:
+    """The example chosen in `widget`, loaded and validated; None when none is chosen or it
+    cannot be used (then `notice` says why, after `refused`)."""
+    name = st.session_state.get(widget)
     if name is None:
-        return
+        return None
     try:
         answers, _ = scenarios.load_example(name)
     except InputError as err:
-        st.session_state["answers_notice"] = ("error", f"Not loaded: {err}")
-        return
-    _apply(answers, f"Loaded the example {name}.")
+        st.session_state[notice] = ("error", f"{refused}: {err}")
+        return None
+    return name, answers
+
+
+def on_example_pick() -> None:
+    picked = _picked_example("example_pick", "answers_notice", "Not loaded")
+    if picked:
+        _apply(picked[1], f"Loaded the example {picked[0]}.")
 
 
 def submit_answers() -> None:
@@ -142,15 +150,9 @@ def save_scenario() -> None:
 
 
 def add_example_scenario() -> None:
-    name = st.session_state.get("compare_example")
-    if name is None:
-        return
-    try:
-        answers, _ = scenarios.load_example(name)
-    except InputError as err:
-        st.session_state["compare_notice"] = ("error", f"Not added: {err}")
-        return
-    _save_scenario(name, answers)
+    picked = _picked_example("compare_example", "compare_notice", "Not added")
+    if picked:
+        _save_scenario(*picked)
 
 
 def clear_scenarios() -> None:
@@ -290,6 +292,12 @@ def decision_for(answers: dict) -> dict:
     """The decision for any validated answers, with the session's probe evidence."""
     sets = st.session_state["probe_sets"]
     return _analyse(answers_mod.to_yaml(answers), _sets_key(sets), answers, sets)
+
+
+def recommendation_for(answers: dict) -> str:
+    """Only the family for answers, with the session's probe evidence: what a comparison asks of
+    each single-answer change (not cached: it would push the scenarios' decisions out)."""
+    return recommendation(answers, st.session_state["probe_sets"])
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -8,11 +8,9 @@ The date comes in (`generated`), so the same inputs give the same blocks.
 """
 from __future__ import annotations
 
-from typing import Any
-
 from reports import verdict
 from reports.blocks import Bullets, Heading, PageBreak, Paragraph, Table
-from rubric.answers import questions
+from rubric.answers import in_words
 
 # The answers a reader checks first, in the questionnaire's order: what is served, with what,
 # under which limits, by which team. Plain labels; the unit comes from rubric/data/questions.yaml.
@@ -38,25 +36,8 @@ INPUTS_HEADER = ("input", "value", "input", "value")  # two answers a row: half 
 CARDS_HEADER = ("metric", "recommendation", "against the runner-up", "90% interval")
 
 
-def _number(value: float) -> str:
-    if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.3g}"
-    return f"{int(value):,}"
-
-
-def input_value(name: str, value: Any) -> str:
-    """An answer as a reader says it: '250 ms', '30,000,000 samples/month', 'no limit', 'yes'."""
-    if value is None:
-        return "no limit"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "none"
-    if isinstance(value, (int, float)):
-        question = questions().get(name)
-        unit = question.unit if question else None
-        return f"{_number(value)} {unit}" if unit else _number(value)
-    return str(value).replace("_", " ")
+# The answers in words are the questionnaire's own (rubric.answers.in_words).
+input_value = in_words
 
 
 def input_rows(answers: dict) -> tuple[tuple[str, ...], ...]:

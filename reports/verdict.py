@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from reports.text import ms, plan_words, shown_score, status_reason
+from rubric.answers import in_words
 
 
 @dataclass(frozen=True)
@@ -79,10 +80,6 @@ def _row(result: dict, family: str) -> dict:
     return next(r for r in result["ranking"] if r["architecture"] == family)
 
 
-def _written(fmt: Callable[[float], str], value: float) -> str:
-    return fmt(value) if fmt is ms or fmt is _usd else f"{fmt(value)}"
-
-
 def _difference(fmt: Callable[[float], str], unit: str, mine: float, theirs: float) -> str:
     gap = mine - theirs
     sign = "+" if gap > 0 else "−"
@@ -130,7 +127,7 @@ def _gaps(result: dict) -> list[tuple[str, str, float]]:
             for r in top["reasons"]]
 
 
-def _criterion_words(result: dict, criterion: str, name: str, ahead: bool) -> str:
+def _criterion_words(result: dict, criterion: str, name: str) -> str:
     """'latency (3.6× faster per image)', or the criterion's name where no figure compares."""
     top, runner_up = result["recommendation"], result["runner_up"]
     words = name[0].lower() + name[1:]
@@ -155,9 +152,9 @@ def trade_off(result: dict) -> str:
     behind = min(gaps, key=lambda g: g[2], default=None)
     parts = []
     if ahead and ahead[2] > 0:
-        parts.append(f"wins on {_criterion_words(result, ahead[0], ahead[1], True)}")
+        parts.append(f"wins on {_criterion_words(result, ahead[0], ahead[1])}")
     if behind and behind[2] < 0:
-        parts.append(f"gives up {_criterion_words(result, behind[0], behind[1], False)}")
+        parts.append(f"gives up {_criterion_words(result, behind[0], behind[1])}")
     second = _row(result, runner_up)
     status = second.get("status") or ("eliminated" if second.get("eliminated") else "ok")
     against = runner_up
@@ -202,20 +199,7 @@ def score_words(result: dict) -> str:
 
 
 def _current_words(item: dict[str, Any]) -> str:
-    if item.get("current_text"):
-        return item["current_text"]
-    current = item.get("current")
-    if current is None:
-        return "no limit"
-    if isinstance(current, bool):
-        return "yes" if current else "no"
-    if isinstance(current, list):
-        return ", ".join(map(str, current))
-    if isinstance(current, float):
-        return f"{current:,.4g}"
-    if isinstance(current, int):
-        return f"{current:,}"
-    return str(current)
+    return item.get("current_text") or in_words(item["field"], item.get("current"))
 
 
 def what_if_lines(result: dict, limit: int | None = None) -> list[str]:

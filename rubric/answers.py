@@ -302,6 +302,29 @@ def parse(text: str, *, source: str = "answers") -> dict[str, Any]:
     return validate(raw, source=source)
 
 
+def _number_words(value: float) -> str:
+    if isinstance(value, float) and not (value.is_integer() and abs(value) < 1e15):
+        return f"{value:,.3g}"
+    return f"{int(value):,}"
+
+
+def in_words(name: str, value: Any) -> str:
+    """An answer as a reader says it, its unit once: '250 ms', '30,000,000 samples/month',
+    'no limit', 'yes', 'text, class', 'image to image'. The one wording for the report's inputs,
+    the what-ifs' "yours" and the comparison of scenarios."""
+    if value is None:
+        return "no limit"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "none"
+    if isinstance(value, (int, float)):
+        question = questions().get(name)
+        unit = question.unit if question else None
+        return f"{_number_words(value)} {unit}" if unit else _number_words(value)
+    return str(value).replace("_", " ")
+
+
 def to_yaml(answers: dict[str, Any]) -> str:
     """Answers as YAML in schema order (what the app saves and `genarch questions --yaml` prints)."""
     ordered = {name: answers[name] for name in questions() if name in answers}

@@ -19,7 +19,7 @@ import copy
 
 import math
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from rubric import latency_model as lm

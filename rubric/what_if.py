@@ -64,15 +64,10 @@ def settings() -> dict[str, Any]:
 
 
 def label(field: str) -> str:
-    """'latency_budget_ms' -> 'latency budget': the question's label, lower-case, without its unit."""
-    q = answers_mod.questions()[field]
-    text = getattr(q, "label", None) or field.replace("_", " ")
-    words = text.split()
-    if q.unit and len(words) > 2 and words[-1].lower() in {"ms", "usd", "hours", "weeks", "images", "month"}:
-        words = words[:-1]
-    acronyms = {"gpu": "GPU", "usd": "USD", "gan": "GAN", "gpus": "GPUs"}
-    return " ".join(acronyms.get(w.lower(), w.lower() if i == 0 and not w.isupper() else w)
-                    for i, w in enumerate(words))
+    """'latency_budget_ms' -> 'latency budget': the question's label, to go mid-sentence (an
+    acronym that starts it, 'GAN experience', stays as it is)."""
+    first, _, rest = answers_mod.questions()[field].title().partition(" ")
+    return " ".join(filter(None, (first if first.isupper() else first.lower(), rest)))
 
 
 def quantity(field: str, value: float | int) -> str:
@@ -85,20 +80,6 @@ def quantity(field: str, value: float | int) -> str:
     if unit == "USD/h":
         return f"{value:,.3g} USD/h"
     return fmt_quantity(value, unit).strip() if unit else f"{value:,.3g}"
-
-
-def answer_words(field: str, value: Any) -> str:
-    """An answer as given, in words: '250 ms', 'no limit', 'yes', 'text, spatial'."""
-    q = answers_mod.questions()[field]
-    if value is None:
-        return "no limit"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if q.type in ("int", "number"):
-        return quantity(field, value)
-    return str(value).replace("_", " ")
 
 
 def _choice_words(field: str, value: Any) -> str:
@@ -227,7 +208,7 @@ def _to(outcome: _Outcome) -> str:
 def _entry(field: str, change: str, threshold, value, given, outcome: _Outcome, holds_to_end: bool,
            text: str) -> WhatIf:
     return WhatIf(field, label(field), change, threshold, value, given, outcome.top, outcome.variant,
-                  holds_to_end, text, answer_words(field, given), outcome.feasible)
+                  holds_to_end, text, answers_mod.in_words(field, given), outcome.feasible)
 
 
 def _number_entry(field, direction, threshold, given, outcome: _Outcome, holds_to_end: bool) -> WhatIf:

@@ -51,4 +51,4 @@ else:
             st.caption("The answers are the same in every scenario.")
         st.subheader("Why the decision differs")
         st.markdown("\n".join(f"- {escape(line, line_start=False)}"
-                              for line in scenarios.why_differs(picked, state.decision_for)))
+                              for line in scenarios.why_differs(picked, state.recommendation_for)))

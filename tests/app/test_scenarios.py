@@ -148,7 +148,7 @@ def test_why_names_the_single_answer_that_flips_the_decision():
     # a stand-in decision: gan below 100 ms, else diffusion; resolution and hardware do nothing
     def decide(answers):
         budget = answers["latency_budget_ms"]
-        return {"recommendation": "gan" if budget is not None and budget < 100 else "diffusion"}
+        return "gan" if budget is not None and budget < 100 else "diffusion"
 
     fast = _fake("fast", "gan", latency_budget_ms=30.0, resolution=256)
     slow = _fake("slow", "diffusion", latency_budget_ms=None, resolution=1024)
@@ -166,7 +166,7 @@ def test_why_names_the_single_answer_that_flips_the_decision():
 def test_why_says_when_no_single_answer_flips_it_or_nothing_differs():
     def decide(answers):  # gan only when both the budget is tight and the hardware is a T4
         tight = answers["latency_budget_ms"] is not None and answers["latency_budget_ms"] < 100
-        return {"recommendation": "gan" if tight and answers["serving_hardware"] == "t4" else "diffusion"}
+        return "gan" if tight and answers["serving_hardware"] == "t4" else "diffusion"
 
     a = _fake("a", "diffusion")
     b = _fake("b", "gan", latency_budget_ms=30.0, serving_hardware="t4")
