@@ -15,14 +15,14 @@ if notice:
     (st.success if kind == "success" else st.error)(escape(text))
 
 saved = [name for name, _ in st.session_state["saved_scenarios"]]
-name_col, save_col = st.columns([3, 1], vertical_alignment="bottom")
+name_col, save_col = st.columns([2, 1], vertical_alignment="bottom")
 name_col.text_input("Scenario name", key="scenario_name", max_chars=scenarios.MAX_SCENARIO_NAME,
                     placeholder=f"Scenario {len(saved) + 1}")
 save_col.button("Save scenario for comparison", key="scenario_save", on_click=state.save_scenario,
                 type="primary", icon=":material/bookmark_add:", width="stretch")
 examples = scenarios.examples()
 if examples:
-    example_col, add_col = st.columns([3, 1], vertical_alignment="bottom")
+    example_col, add_col = st.columns([2, 1], vertical_alignment="bottom")
     example_col.selectbox("Or add an example", [e.name for e in examples], index=None, key="compare_example",
                           placeholder="Choose an example")
     add_col.button("Add example", key="compare_add_example", on_click=state.add_example_scenario,
@@ -31,7 +31,7 @@ if examples:
 if not saved:
     st.info("No scenario saved yet.")
 else:
-    pick_col, clear_col = st.columns([3, 1], vertical_alignment="bottom")
+    pick_col, clear_col = st.columns([2, 1], vertical_alignment="bottom")
     pick_col.multiselect("Scenarios to compare (two or three)", saved, key="compare_pick", max_selections=3)
     clear_col.button("Clear saved scenarios", key="compare_clear", on_click=state.clear_scenarios,
                      icon=":material/delete:", width="stretch")
