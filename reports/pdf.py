@@ -16,6 +16,7 @@ import io
 import os
 import platform
 import re
+import struct
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -176,6 +177,20 @@ def _caption(pdf: _Report, width: float, number: int, title: str) -> None:
     pdf.ln(3)
 
 
+CAPTION_ROOM_MM = 8  # one caption line and the space after it
+
+
+def _figure(pdf: _Report, png: bytes, width_mm: float, x: float, number: int, title: str) -> None:
+    """An image and its caption on one page: a figure that would leave its caption alone at the
+    top of the next page starts there itself."""
+    pixels_wide, pixels_high = struct.unpack(">II", png[16:24])  # the PNG's IHDR chunk
+    height_mm = width_mm * pixels_high / pixels_wide
+    if pdf.get_y() + height_mm + CAPTION_ROOM_MM > pdf.page_break_trigger:
+        pdf.add_page()
+    pdf.image(io.BytesIO(png), w=width_mm, x=x, alt_text=pdf.text_of(title))
+    _caption(pdf, pdf.epw, number, title)
+
+
 def _draw(pdf: _Report, block, figure: list[int]) -> None:
     width = pdf.epw
     if isinstance(block, doc.Heading):
@@ -219,14 +234,12 @@ def _draw(pdf: _Report, block, figure: list[int]) -> None:
         except ChartImageUnavailable as e:
             pdf.set_font(pdf.body, "", 9)
             pdf.multi_cell(width, 5, pdf.text_of(f"chart not drawn: {e}"), align="L", new_x="LMARGIN", new_y="NEXT")
+            _caption(pdf, width, figure[0], block.title)
         else:
-            pdf.image(io.BytesIO(png), w=width, alt_text=pdf.text_of(block.title))
-        _caption(pdf, width, figure[0], block.title)
+            _figure(pdf, png, width, pdf.l_margin, figure[0], block.title)
     elif isinstance(block, doc.Image):
         figure[0] += 1
-        pdf.image(io.BytesIO(block.png), w=min(width, 90), x=pdf.l_margin + (width - min(width, 90)) / 2,
-                  alt_text=pdf.text_of(block.title))
-        _caption(pdf, width, figure[0], block.title)
+        _figure(pdf, block.png, min(width, 90), pdf.l_margin + (width - min(width, 90)) / 2, figure[0], block.title)
     elif isinstance(block, doc.Code):
         pdf.set_font(pdf.mono, "", 7.5)
         pdf.set_fill_color(246, 246, 246)
