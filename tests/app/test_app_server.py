@@ -87,7 +87,9 @@ def test_sigterm_to_genarch_app_stops_the_streamlit_child(tmp_path, signum):
                               stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         deadline = time.monotonic() + 15
-        while not _listening(port):
+        # Streamlit listens a moment before it prints its URL: wait for both, or a loaded machine
+        # sends the signal between the two and the banner is never written
+        while not (_listening(port) and b"URL: " in (tmp_path / "app.log").read_bytes()):
             assert parent.poll() is None, (tmp_path / "app.log").read_text()
             assert time.monotonic() < deadline, "the server did not start within 15 s"
             time.sleep(0.2)
