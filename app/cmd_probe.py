@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     from probes.device import DTYPES, default_dtypes, resolve_device  # imports torch
     from probes.runner import RESULTS_FILENAME, run_probes
-    from probes.table import control_tables, inference_table, training_table
+    from reports.probe_table import control_tables, inference_table, training_table
 
     device = resolve_device(args.device)
     dtypes = _split(args.dtype, tuple(DTYPES), "--dtype") if args.dtype else default_dtypes(device)

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     cm = fit_cost_model(fit_rows, "this device", args.device)
     largest_fit = {a: max(r["flops_per_forward"] for r in fit_rows if r["architecture"] == a)
                    for a in ("gan", "diffusion")}
-    from probes.table import cost_model_line
+    from reports.probe_table import cost_model_line
 
     print(f"fit on {len(fit_rows)} rows of sizes xs, s, m; each target predicted by its family's fit")
     print(cost_model_line(cm))

@@ -9,7 +9,7 @@ last batch that fit), then times whole samples: one generator forward for a GAN,
 forwards through a diffusers scheduler for diffusion (probes/sampling.py). Each row gives
 latency per sample (median, p90, IQR, cv), throughput, peak memory, achieved FLOP/s, the
 fraction of the GPU's datasheet peak, and NVML energy per 1,000 samples where the card counts it.
-Measuring only: formatting lives in probes/table.py.
+Measuring only: formatting lives in reports/probe_table.py.
 """
 from __future__ import annotations
 

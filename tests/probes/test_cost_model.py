@@ -109,7 +109,7 @@ def test_empty_cost_model_is_an_input_error():
 
 def test_torch_free_modules_do_not_import_torch():
     code = ("import sys, probes.cost_model, probes.results, probes.config, probes.registry, "
-            "probes.table, app.cmd_estimate, app.cmd_probe; "
+            "reports.probe_table, app.cmd_estimate, app.cmd_probe; "
             "bad = [m for m in ('torch', 'diffusers', 'numpy') if m in sys.modules]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -5,7 +5,7 @@ import copy
 import json
 from pathlib import Path
 
-from probes.table import control_tables
+from reports.probe_table import control_tables
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "probe-results-control.json"
 

@@ -1,6 +1,5 @@
-"""Plain-text tables of probe results: pure functions from the results dict to a string.
-
-Torch-free, so `genarch probe`, `make gpu-check` and the report format the same way.
+"""Plain-text tables of probe results, as `genarch probe` and `make gpu-check` print them: pure
+functions from the results dict to a string. Torch-free; the probes measure, this module formats.
 """
 from __future__ import annotations
 
