@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import random
 
+from rubric.stats import quantile
+
 EXTRAPOLATION_LIMIT = 10.0  # × the largest measured dataset size
 OUT_OF_REACH = 10_000.0  # beyond this multiple the power law says "not by more data"
 BOOTSTRAP = 200
@@ -29,18 +31,6 @@ def _line(points: list[tuple[float, float]]) -> tuple[float, float] | None:
         return None
     slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx
     return my - slope * mx, -slope
-
-
-def _percentile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    k = q * (len(s) - 1)
-    lo = math.floor(k)
-    hi = min(lo + 1, len(s) - 1)
-    if k == lo or s[hi] == s[lo]:
-        return s[lo]
-    if math.isinf(s[hi]):  # a bootstrap fit in which more data never reaches the target
-        return math.inf
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def _finite(value: float) -> float | None:
@@ -68,7 +58,7 @@ def predict_fid(fit: dict, n_images: float) -> dict:
     """FID predicted at n_images, with the bootstrap's 5–95% band."""
     value = fit["a"] * n_images ** (-fit["b"])
     boot = [math.exp(la) * n_images ** (-bb) for la, bb in fit["bootstrap"]] or [value]
-    return {"fid": value, "interval": [_finite(_percentile(boot, 0.05)), _finite(_percentile(boot, 0.95))],
+    return {"fid": value, "interval": [_finite(quantile(boot, 0.05)), _finite(quantile(boot, 0.95))],
             "extrapolated": n_images > EXTRAPOLATION_LIMIT * max(fit["sizes_measured"])}
 
 
@@ -91,7 +81,7 @@ def images_needed(fit: dict, target_fid: float) -> dict:
                 "note": f"quality barely improves with data in the measured range (b = {fit['b']:.3f}): "
                         f"more than {OUT_OF_REACH:,.0f}× the largest measured size"}
     boot = [solve(la, bb) for la, bb in fit["bootstrap"]]
-    interval = [_finite(_percentile(boot, 0.05)), _finite(_percentile(boot, 0.95))] if boot else None
+    interval = [_finite(quantile(boot, 0.05)), _finite(quantile(boot, 0.95))] if boot else None
     beyond = images > EXTRAPOLATION_LIMIT * largest
     return {"target_fid": target_fid, "images": images, "interval": interval,
             "confidence": "low" if beyond else "measured-range",

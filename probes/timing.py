@@ -15,11 +15,12 @@ single preempted repeat on a shared machine moves the mean, not the median.
 """
 from __future__ import annotations
 
-import math
 import statistics
 import time
 from dataclasses import asdict, dataclass
 from typing import Callable
+
+from rubric.stats import quantile
 
 
 # On a shared CPU, OpenMP threads waiting on a preempted sibling turn a 5 ms call into 100+ ms.
@@ -44,16 +45,6 @@ class TimingStats:
         return asdict(self)
 
 
-def _quantile(sorted_values: list[float], q: float) -> float:
-    """Linear-interpolation quantile (numpy's default, 'linear'), without importing numpy."""
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    pos = q * (len(sorted_values) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
 def summarize(times_ms: list[float], warmup_calls: int = 0) -> TimingStats:
     if not times_ms:
         raise ValueError("no timings to summarize")
@@ -61,8 +52,8 @@ def summarize(times_ms: list[float], warmup_calls: int = 0) -> TimingStats:
     mean = statistics.fmean(s)
     cv = statistics.stdev(s) / mean if len(s) > 1 and mean > 0 else 0.0
     return TimingStats(
-        median_ms=statistics.median(s), p90_ms=_quantile(s, 0.9),
-        iqr_ms=_quantile(s, 0.75) - _quantile(s, 0.25), cv=cv, mean_ms=mean, min_ms=s[0],
+        median_ms=statistics.median(s), p90_ms=quantile(s, 0.9),
+        iqr_ms=quantile(s, 0.75) - quantile(s, 0.25), cv=cv, mean_ms=mean, min_ms=s[0],
         repeats=len(s), warmup_calls=warmup_calls,
     )
 
@@ -141,4 +132,4 @@ def _noisy(times_ms: list[float]) -> bool:
     """More than 10% between the median and the quartile above it: some repeats were preempted."""
     s = sorted(times_ms)
     median = statistics.median(s)
-    return median > 0 and (_quantile(s, 0.75) - median) / median > NOISY_SPREAD
+    return median > 0 and (quantile(s, 0.75) - median) / median > NOISY_SPREAD

@@ -24,6 +24,7 @@ import yaml
 from rubric import latency_model as lm
 from rubric.knowledge import DATA_DIR, Knowledge, KnowledgeError
 from rubric.knowledge import load as load_knowledge
+from rubric.stats import quantile
 
 ROWS_FILE = "published_latency.yaml"
 # Start of the fit, in the model's units: 20 µs per eager kernel launch, half of peak, half of
@@ -110,12 +111,6 @@ def leave_one_out(rows: list[dict], knowledge: Knowledge) -> list[float]:
     return errors
 
 
-def _quantile(values: list[float], q: float) -> float:
-    import numpy as np
-
-    return float(np.quantile(values, q))  # linear interpolation between order statistics
-
-
 def calibrate(data_dir: Path = DATA_DIR) -> dict:
     """The calibration file's content (rounded so a refit reproduces it exactly)."""
     knowledge = load_knowledge(data_dir)
@@ -123,7 +118,7 @@ def calibrate(data_dir: Path = DATA_DIR) -> dict:
     theta, factors = fit(rows, knowledge)
     loo = leave_one_out(rows, knowledge)
     absolute = [abs(e) for e in loo]
-    halfwidth = _quantile(absolute, 0.9)
+    halfwidth = quantile(absolute, 0.9)
     compute, bandwidth, vector, tail, stacks = lm.parameters_from_vector(theta)
 
     def r(x: float) -> float:
@@ -142,7 +137,7 @@ def calibrate(data_dir: Path = DATA_DIR) -> dict:
                        for name, s in stacks.items()},
         },
         "uncertainty": {
-            "leave_one_out_median_error": r(math.exp(_quantile(absolute, 0.5)) - 1),
+            "leave_one_out_median_error": r(math.exp(quantile(absolute, 0.5)) - 1),
             "leave_one_out_worst_error": r(math.exp(max(absolute)) - 1),
             "interval_log_halfwidth": r(halfwidth),
             "log_sigma": r(halfwidth / lm.Z_90),
