@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Callable
 
 import torch
@@ -23,6 +22,7 @@ import torch
 from probes.control_settings import ReferenceSpec
 from probes.data import ImageData, load_builtin_digits, load_image_folder
 from probes.fidelity import DomainExtractor, train_domain_extractor
+from probes.timing import time_once
 
 _DATA: dict = {}
 _CLASSIFIERS: dict = {}
@@ -125,15 +125,9 @@ def clipped_ddim(prediction_type: str = "epsilon"):
 
 def timed(fn: Callable, samples: int, device, warmup: Callable | None = None) -> tuple[object, float]:
     """(fn(), milliseconds per sample of that one call). `warmup` (e.g. the same call on 2
-    samples) runs first, untimed: first calls pay for allocation and kernel selection. On CUDA
-    the clock is read after a synchronise."""
-    device = torch.device(device)
+    samples) runs first, untimed: first calls pay for allocation and kernel selection. The clock
+    is probes.timing's, which waits for the device."""
     if warmup is not None:
         warmup()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    start = time.perf_counter()
-    out = fn()
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    return out, 1e3 * (time.perf_counter() - start) / samples
+    out, ms = time_once(fn, torch.device(device).type)
+    return out, ms / samples

@@ -18,9 +18,11 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import asdict, dataclass
-from typing import Callable
+from typing import Callable, TypeVar
 
 from rubric.stats import quantile
+
+T = TypeVar("T")
 
 
 # On a shared CPU, OpenMP threads waiting on a preempted sibling turn a 5 ms call into 100+ ms.
@@ -91,6 +93,14 @@ def _clock(device_kind: str) -> Callable[[Callable[[], object]], float]:
         return (time.perf_counter() - t0) * 1e3
 
     return run_cpu
+
+
+def time_once(fn: Callable[[], T], device_kind: str = "cpu") -> tuple[T, float]:
+    """(fn(), milliseconds it took): a single call, no warm-up, on the same clock as `time_call`;
+    for calls too long to repeat (a whole sampling run)."""
+    out: list[T] = []
+    ms = _clock(device_kind)(lambda: out.append(fn()))
+    return out[0], ms
 
 
 def time_call(fn: Callable[[], object], device_kind: str = "cpu", *, warmup_calls: int = 1,

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.utils.benchmark as benchmark
 
-from probes.timing import summarize, time_call
+from probes.timing import summarize, time_call, time_once
 
 
 def test_summarize_literal_values():
@@ -40,6 +40,12 @@ def test_deadline_stops_repeats_early():
 def test_sleep_is_timed_in_milliseconds():
     stats = time_call(lambda: time.sleep(0.01), min_repeats=3, min_time_s=0.0)
     assert 9.0 <= stats.median_ms < 60.0
+
+
+def test_time_once_returns_the_result_and_its_time():
+    out, ms = time_once(lambda: time.sleep(0.02) or "done")
+    assert out == "done"
+    assert 15 < ms < 500
 
 
 def test_agrees_with_torch_benchmark_timer():
