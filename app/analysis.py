@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from probes.cost_model import device_profile
+from probes.probe_set import ProbeSet, incomplete_sections, unique_labels
 from probes.training_summary import training_evidence
-from reports.control_view import incomplete_sections
-from reports.probe_view import ProbeSet
 from rubric import contract, engine
 from rubric.estimates import match_device
 from rubric.knowledge import load as load_knowledge
@@ -21,7 +20,6 @@ from rubric.knowledge import load as load_knowledge
 def load_sets(paths: list[str]) -> list[ProbeSet]:
     """Probe results files as ProbeSets with unique labels (InputError for a bad file)."""
     from probes.results import load_probe_results
-    from reports.probe_view import unique_labels
 
     return unique_labels([ProbeSet.from_results(load_probe_results(p), p) for p in paths])
 

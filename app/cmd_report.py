@@ -44,7 +44,7 @@ def _format(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from app.analysis import analyse
     from app.uploads import read_probe_file
-    from reports.probe_view import unique_labels
+    from probes.probe_set import unique_labels
 
     fmt = _format(args)
     from probes.atomic import check_target, write_atomic

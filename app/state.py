@@ -16,7 +16,7 @@ import streamlit as st
 from app import form, scenarios
 from app.analysis import analyse, recommendation
 from app.uploads import parse_answers_upload, parse_probe_upload, read_probe_file
-from reports.probe_view import ProbeSet, unique_labels
+from probes.probe_set import ProbeSet, unique_labels
 from rubric import answers as answers_mod
 from rubric.errors import InputError, clean_text
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from probes.probe_set import ProbeSet
 from probes.results import MAX_PROBE_BYTES, load_probe_results, parse_probe_results
-from reports.probe_view import ProbeSet
 from rubric import answers as answers_mod
 from rubric.errors import InputError
 

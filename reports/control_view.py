@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.probe_view import ProbeSet, _dict, _finite, _list, clean
+from probes.probe_set import ProbeSet, as_mapping as _dict, as_records as _list, clean, finite as _finite
+from probes.probe_set import incomplete_sections
 
 # Schema in probes/RESULTS.md ("Controllability probes"). Read as leniently as training: a file
 # without a section, a skipped or unfinished one, or a row of an unknown shape gives fewer rows,
 # never an error. An unfinished section's rows are shown (control_notes says it is unfinished).
-CONTROL_SECTIONS = ("conditioning", "steering", "hybrid")
 
 
 def _number(value: Any) -> int | float | None:
@@ -131,18 +131,6 @@ def hybrid_summary(sets: list[ProbeSet]) -> list[dict]:
              "sampler": r["sampler"], "ms per sample": r["latency_ms_per_sample"], "FID": r["fid"],
              "KID": r["kid"], "precision": r["precision"], "recall": r["recall"], "samples": r["samples"]}
             for r in control_records(sets)["hybrid"]]
-
-
-def incomplete_sections(sets: list[ProbeSet]) -> list[tuple[ProbeSet, str, str | None]]:
-    """(file, section, why it was skipped, or None when it stopped before its end) for every
-    controllability section present that is not a complete measurement."""
-    out = []
-    for s in sets:
-        for name in CONTROL_SECTIONS:
-            section = s.results.get(name)
-            if isinstance(section, dict) and (section.get("skipped") or not section.get("complete")):
-                out.append((s, name, clean(section["skipped"]) if section.get("skipped") else None))
-    return out
 
 
 # Where each section keeps the score of real images, and how a note names it.

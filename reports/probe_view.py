@@ -1,6 +1,6 @@
 """Probe results as flat records for charts and tables: pure functions, torch-free.
 
-    sets = [ProbeSet.from_results(results, source="h100/probe-results.json"), ...]
+    sets = [ProbeSet.from_results(results, source="h100/probe-results.json"), ...]  # probes.probe_set
     inference_records(sets, usd_per_hour=2.0)   # one dict per measured row, with a machine label
     machine_summary(sets)                       # one dict per file: device, torch, rows, fit
 
@@ -12,58 +12,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import math
-import re
-from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Any
 
 from probes.cost_model import usd_per_1k_samples
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-MAX_TEXT = 120
-
-
-def clean(text: object) -> str:
-    """Text read from a results file, made safe to draw: no control characters (they break SVG
-    and PDF), bounded length. Escaping for Markdown is the renderer's job."""
-    s = _CONTROL.sub("", str(text))
-    return s if len(s) <= MAX_TEXT else s[:MAX_TEXT - 3] + "..."
-
-
-@dataclass(frozen=True)
-class ProbeSet:
-    """One probe-results file: a label naming the machine, where it came from, its contents."""
-    label: str
-    source: str
-    results: dict
-
-    @staticmethod
-    def from_results(results: dict, source: str) -> ProbeSet:
-        env = results.get("environment") or {}
-        name = clean(env.get("device_name") or "unknown device")
-        return ProbeSet(label=name, source=clean(source), results=results)
-
-
-def unique_labels(sets: list[ProbeSet]) -> list[ProbeSet]:
-    """Same device twice (two runs, two files): add the file name so the charts tell them apart."""
-    counts: dict[str, int] = {}
-    for s in sets:
-        counts[s.label] = counts.get(s.label, 0) + 1
-    out, seen = [], set()
-    for s in sets:
-        label = s.label if counts[s.label] == 1 else f"{s.label} ({PurePath(s.source).name})"
-        base, n = label, 2
-        while label in seen:
-            label, n = f"{base} #{n}", n + 1
-        seen.add(label)
-        out.append(ProbeSet(label, s.source, s.results))
-    return out
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+from probes.probe_set import ProbeSet, as_mapping as _dict, as_records as _list, clean, finite as _finite
 
 
 def model_label(row: dict) -> str:
@@ -144,14 +96,6 @@ def machine_summary(sets: list[ProbeSet]) -> list[dict]:
 #                         kl_real_to_generated} or null, sample_grid_png_base64 (some runs)}
 #   data_needs.families  {architecture: {fit: {a, b, sizes_measured}, images_needed: {...}}}
 QUALITY_METRICS = ("fid",)  # the learning curves' metric (lower is better)
-
-
-def _dict(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def training_records(sets: list[ProbeSet]) -> dict[str, list[dict]]:

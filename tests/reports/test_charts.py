@@ -6,9 +6,10 @@ import json
 import plotly.graph_objects as go
 import pytest
 
+from probes.probe_set import ProbeSet, unique_labels
 from reports import chart_style, charts
 from reports.chart_style import FAMILY_COLORS, NFE_DASHES, TITLE_CHARS
-from reports.probe_view import ProbeSet, inference_records, sample_grid_images, training_records, unique_labels
+from reports.probe_view import inference_records, sample_grid_images, training_records
 from reports.text import shown_score
 
 from tests.reports.conftest import CONTROL_RESULTS, PROBE_RESULTS, literal_contract, with_training

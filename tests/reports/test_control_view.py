@@ -8,12 +8,12 @@ import re
 
 import pytest
 
+from probes.probe_set import ProbeSet, unique_labels
 from reports import charts, control_charts, document
 from reports.chart_style import FAMILY_COLORS, REFERENCE_COLORS
 from reports.markdown import render
 from reports.control_view import (conditioning_summary, control_notes, control_records, hybrid_summary,
                                   steering_summary)
-from reports.probe_view import ProbeSet, unique_labels
 
 from tests.reports.conftest import ROOT
 
