@@ -12,7 +12,6 @@ when the probe ran on another device, and said so). Imports neither torch nor st
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from rubric import answers as answers_mod

@@ -20,22 +20,20 @@ Measuring only: probes/control_summary.py turns the section into rubric evidence
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 import torch
 import torch.nn.functional as F
 
 from probes.training import optimise
-from probes.control_settings import CONDITIONING_PRESETS, ConditioningSettings, conditioning_settings
+from probes.control_settings import ConditioningSettings
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, timed,
                                    train_steps)
 from probes.data import ImageData, to_uint8
 from probes.fidelity import DomainExtractor, precision_recall, quality_metrics, real_floor
 from probes.ref_cond_diffusion import (CondDenoiserConfig, GuidedDenoiser, build_cond_denoiser, drop_labels,
                                        forwards_per_step)
-from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator, d_hinge_loss, g_hinge_loss
+from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator
 from probes.ref_diffusion import DenoiserConfig
-from probes.ref_gan import GANConfig
+from probes.ref_gan import GANConfig, d_hinge_loss, g_hinge_loss
 from probes.registry import register_probe
 from probes.sampling import make_scheduler, sample
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
-# DDPM training steps, as probes.sampling.NUM_TRAIN_TIMESTEPS (hybrid.py checks they agree).
+# DDPM's training noise schedule, in steps (arxiv 2006.11239): probes.sampling builds its schedulers
+# on it; it lives here, torch-free, so the settings can check student step counts against it.
 NUM_TRAIN_TIMESTEPS = 1000
 MASKS = ("bottom_half", "centre_square", "right_half")  # steering: which region is hidden
 

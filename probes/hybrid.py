@@ -17,21 +17,15 @@ Measuring only: probes/control_summary.py picks the student and computes the spe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
 import torch
 
-from probes.control_settings import HYBRID_PRESETS, HybridSettings, hybrid_settings
-from probes.control_settings import NUM_TRAIN_TIMESTEPS as _SETTINGS_TIMESTEPS
-from probes.control_models import (ReferenceSpec, classifier_record, clipped_ddim, control_data, domain_classifier,
-                                   reference_model, timed)
+from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, reference_model,
+                                   timed)
 from probes.distillation import progressive_distill, student_scheduler
 from probes.fidelity import quality_metrics, real_floor
 from probes.ref_diffusion import Denoiser
 from probes.registry import register_probe
-from probes.sampling import NUM_TRAIN_TIMESTEPS, sample
-
-assert NUM_TRAIN_TIMESTEPS == _SETTINGS_TIMESTEPS, "probes.control_settings disagrees with probes.sampling"
+from probes.sampling import sample
 
 
 def measure_denoiser(unet, scheduler_fn, nfe: int, n: int, data, extractor, seed: int, device) -> dict:

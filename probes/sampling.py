@@ -25,8 +25,9 @@ from typing import Callable
 
 import torch
 
+from probes.control_settings import NUM_TRAIN_TIMESTEPS
+
 SCHEDULERS = ("ddpm", "ddim", "dpmsolver++")
-NUM_TRAIN_TIMESTEPS = 1000
 
 
 def make_scheduler(name: str, num_train_timesteps: int = NUM_TRAIN_TIMESTEPS):

@@ -25,14 +25,12 @@ from which the rubric quotes each gain with its standard error.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
 
 import torch
 
 from probes.training import optimise
-from probes.control_settings import MASKS, STEERING_PRESETS, SteeringSettings, steering_settings
-from probes.control_models import (ReferenceSpec, classifier_record, control_data, domain_classifier,
-                                   reference_model, timed)
+from probes.control_settings import MASKS
+from probes.control_models import classifier_record, control_data, domain_classifier, reference_model, timed
 from probes.data import ImageData, to_uint8
 from probes.fidelity import quality_metrics
 from probes.registry import register_probe

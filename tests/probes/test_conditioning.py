@@ -13,7 +13,8 @@ import torch
 
 pytest.importorskip("torch_fidelity")
 
-from probes.conditioning import ConditioningSettings, class_metrics, conditioning_settings, run_conditioning  # noqa: E402
+from probes.conditioning import class_metrics, run_conditioning  # noqa: E402
+from probes.control_settings import ConditioningSettings, conditioning_settings  # noqa: E402
 from probes.control_models import control_data, domain_classifier  # noqa: E402
 from probes.control_summary import conditioning_evidence  # noqa: E402
 from probes.ref_cond_diffusion import CondDenoiserConfig, GuidedDenoiser, drop_labels, forwards_per_step  # noqa: E402

@@ -13,7 +13,8 @@ from probes.control_models import clipped_ddim, control_data, reference_model  #
 from probes.control_summary import hybrid_evidence  # noqa: E402
 from probes.distillation import (_Schedule, grid, progressive_distill, student_scheduler, to_x,  # noqa: E402
                                  two_step_target)
-from probes.hybrid import HybridSettings, hybrid_settings, run_hybrid  # noqa: E402
+from probes.control_settings import HybridSettings, hybrid_settings  # noqa: E402
+from probes.hybrid import run_hybrid  # noqa: E402
 from probes.ref_diffusion import Denoiser  # noqa: E402
 from probes.sampling import count_forwards, sample  # noqa: E402
 

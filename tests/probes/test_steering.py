@@ -12,8 +12,8 @@ pytest.importorskip("torch_fidelity")
 from probes.control_summary import steering_evidence  # noqa: E402
 from probes.ref_diffusion import DenoiserConfig, build_denoiser  # noqa: E402
 from probes.ref_gan import GANConfig, Generator  # noqa: E402
-from probes.steering import (MASKS, SteeringSettings, gan_latent_inpaint, known_mask,  # noqa: E402
-                             paired_with_floor, repaint, run_steering)
+from probes.control_settings import MASKS, SteeringSettings  # noqa: E402
+from probes.steering import gan_latent_inpaint, known_mask, paired_with_floor, repaint, run_steering  # noqa: E402
 
 # The same reference-model settings as test_hybrid's, so one pytest process trains them once.
 TINY = SteeringSettings(resolution=16, gan_steps=100, diffusion_steps=100, images=80, nfe=10, jump_length=5,
