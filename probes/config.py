@@ -100,12 +100,6 @@ class ProbeConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def comparable(self) -> dict:
-        """The fields that must match for `--resume` to continue a file (not the budget)."""
-        d = self.to_dict()
-        d.pop("budget_s")
-        return d
-
 
 def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: tuple[str, ...],
                    budget_s: float | None = None, seed: int = 0, data_dir: str | None = None,

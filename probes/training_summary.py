@@ -9,18 +9,15 @@
   and the images needed to reach a target quality Q: by default 1.25 × the best mean final FID
   any family reached on the full training split, so that Q is reachable and the families are
   compared at one quality.
-* Training cost: time and images seen to reach Q on this device, and training FLOPs per image
-  seen = 3 × forward FLOPs (forward + backward ≈ 1 + 2 forward passes; Kaplan et al. 2020,
-  arxiv 2001.08361, §2.1), which `project_gpu_hours` carries to any model through the inference
-  probe's measured rate.
+* Training cost: time and images seen to reach Q on this device.
 """
 from __future__ import annotations
 
 import statistics
 
 from probes.data_needs import fit_power_law, images_needed, predict_fid
+from rubric.measured import Scale, TrainingEvidence, TrainingFamily
 
-TRAINING_FLOPS_PER_FORWARD = 3.0  # forward + backward ≈ 3 forwards (Kaplan et al. 2020)
 TARGET_FACTOR = 1.25
 
 
@@ -34,7 +31,7 @@ def measured_where(results: dict, section: dict) -> str:
     return f"{data} on {device}" + (f", {profile} profile" if profile else "")
 
 
-def measured_scale(results: dict, section: dict) -> dict:
+def measured_scale(results: dict, section: dict) -> Scale:
     """How far a probe's measurement speaks for a production setting: the side it was measured
     at, its largest reference model's parameter count, and whether the data were the user's own
     (a folder given with --data) or the bundled set."""
@@ -48,8 +45,7 @@ def measured_scale(results: dict, section: dict) -> dict:
     data = (section.get("data") or {}).get("name", "")
     resolution = (section.get("data") or {}).get("resolution") or section.get("resolution") or (
         results.get("config") or {}).get("resolution")
-    return {"resolution": resolution, "params": largest(section) or None,
-            "own_data": str(data).startswith("folder")}
+    return Scale(resolution=resolution, params=largest(section) or None, own_data=str(data).startswith("folder"))
 
 
 def _by(runs, key):
@@ -125,14 +121,8 @@ def summarize_training(results: dict) -> dict | None:
     return needs
 
 
-def project_gpu_hours(effective_flop_per_s: float, forward_flops: float, images_seen: float) -> float:
-    """GPU-hours to train a model of `forward_flops` per image for `images_seen` images at a
-    measured effective rate: 3 × forward FLOPs per image (see module docstring)."""
-    return TRAINING_FLOPS_PER_FORWARD * forward_flops * images_seen / effective_flop_per_s / 3600.0
-
-
-def training_evidence(results: dict) -> dict | None:
-    """What the rubric reads from a training probe, per family (plain data, torch-free):
+def training_evidence(results: dict) -> TrainingEvidence | None:
+    """What the rubric reads from a training probe, per family (torch-free):
     stability (divergence rate, seed-to-seed spread), mode coverage, and images needed for the
     probe's target quality, each with the words that say where it was measured."""
     training, needs = results.get("training") or {}, results.get("data_needs") or {}
@@ -143,16 +133,16 @@ def training_evidence(results: dict) -> dict | None:
     families = {}
     for family, s in stability.items():
         need = ((needs.get("families") or {}).get(family) or {}).get("images_needed") or {}
-        families[family] = {
-            "runs": s.get("runs"), "divergence_rate": s.get("divergence_rate"),
-            "relative_spread_full_data": s.get("relative_spread_full_data"),
+        families[family] = TrainingFamily(
+            runs=s.get("runs"), divergence_rate=s.get("divergence_rate"),
+            relative_spread_full_data=s.get("relative_spread_full_data"),
             # mode coverage only when all three figures the rubric combines are there
-            "classes_covered_mean": s.get("classes_covered_mean"),
-            "classes": s.get("classes") if s.get("classes_covered_mean") is not None
+            classes_covered_mean=s.get("classes_covered_mean"),
+            classes=s.get("classes") if s.get("classes_covered_mean") is not None
             and s.get("kl_mean") is not None else None,
-            "kl_mean": s.get("kl_mean"),
-            "images_needed": need.get("images"), "images_needed_confidence": need.get("confidence"),
-            "largest_measured": max(((needs.get("families") or {}).get(family, {}).get("fit") or {}).get("sizes_measured") or [0]),
-        }
-    return {"where": where, "scale": measured_scale(results, training), "target_fid": needs.get("target_fid"), "families": families,
-            "feature_extractor": needs.get("feature_extractor")}
+            kl_mean=s.get("kl_mean"),
+            images_needed=need.get("images"), images_needed_confidence=need.get("confidence"),
+            largest_measured=max(((needs.get("families") or {}).get(family, {}).get("fit") or {}).get("sizes_measured") or [0]),
+        )
+    return TrainingEvidence(where=where, scale=measured_scale(results, training), target_fid=needs.get("target_fid"),
+                            families=families, feature_extractor=needs.get("feature_extractor"))
