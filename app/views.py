@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from probes.host import cpu_name
-from reports.text import plan_words, shown_score, status_reason
+from reports.ranking import RankedCandidate, ranked
 from reports.verdict import METRICS
 
 # Status -> the marker a reader scans for; a marker as well as a word, so that a row's state is
@@ -26,25 +26,14 @@ from reports.verdict import METRICS
 STATUS_MARKERS = {"ok": "✓", "at risk": "⚠", "eliminated": "✗", "infeasible": "✗"}
 
 
-# How each estimate is written, with its unit: the same as the verdict's metric cards.
+# How each estimate is written, with its unit, as on the verdict's metric cards: '73.2 ms',
+# '0.0406 USD', '225,000 GPU-h', '1.6 weeks'.
 FORMATS = {key: (lambda v, fmt=fmt, unit=unit: f"{fmt(v)}{unit}") for _, key, _, fmt, unit in METRICS}
 
 
-def cell(estimate: dict, key: str) -> str:
-    """An estimate as written on the cards: '73.2 ms', '0.0406 USD', '225,000 GPU-h', '1.6 weeks'."""
-    return FORMATS[key](estimate[key])
-
-
-def _with_interval(point: str, interval, write) -> str:
-    """'73.2 ms (52 ms – 103 ms)'; the point alone where both ends read the same."""
-    if not interval or write(interval[0]) == write(interval[1]):
-        return point
-    return f"{point} ({write(interval[0])} – {write(interval[1])})"
-
-
-def marked_status(row: dict) -> str:
+def marked_status(status: str) -> str:
     """'✗ eliminated', '⚠ at risk', '✓ ok'."""
-    return f"{STATUS_MARKERS.get(row['status'], '')} {row['status']}".strip()
+    return f"{STATUS_MARKERS.get(status, '')} {status}".strip()
 
 
 # At 1280 px with the sidebar open the main column is 820 px wide (1280 − 300 sidebar − 2 × 80
@@ -69,37 +58,34 @@ RANKING_COLUMN_CONFIG = {"#": {"width": 36}, "candidate": {"width": 100}, "statu
 
 def ranking_frame(result: dict) -> pd.DataFrame:
     """One row per candidate, best first; every cell formatted with its unit."""
-    rows = []
-    for rank, row in enumerate(result["ranking"], 1):
-        e = result["estimates"][row["architecture"]]
-        rows.append({"#": rank, "candidate": row["architecture"], "status": marked_status(row),
-                     "score": f"{shown_score(row):.3f}", "latency": cell(e, "latency_ms_per_sample"),
-                     "USD per 1,000 images": cell(e, "usd_per_1k_samples"), "USD per month": cell(e, "monthly_usd"),
-                     "meets limits": f"{e['p_meets_limits']:.0%}"})
+    rows = [{"#": r.rank, "candidate": r.family, "status": marked_status(r.status), "score": r.score,
+             "latency": _point(r, "latency_ms_per_sample"), "USD per 1,000 images": _point(r, "usd_per_1k_samples"),
+             "USD per month": _point(r, "monthly_usd"), "meets limits": r.meets_limits} for r in ranked(result)]
     return pd.DataFrame(rows, columns=list(RANKING_COLUMNS))
+
+
+def _point(row: RankedCandidate, key: str) -> str:
+    return row.point(key, FORMATS[key])
+
+
+def records(header: tuple[str, ...], rows) -> list[dict]:
+    """A report table's rows (tuples of cells) as st.dataframe takes them: one dict a row."""
+    return [dict(zip(header, row)) for row in rows]
 
 
 DETAILS_COLUMNS = ("candidate", "variant", "plan", "latency (90%)", "USD per 1,000 images (90%)",
                    "USD per month (90%)", "training (90%)", "weeks to production (90%)", "why this status")
-# column -> (estimate, its interval)
-INTERVAL_COLUMNS = {"latency (90%)": ("latency_ms_per_sample", "latency_interval_ms"),
-                    "USD per 1,000 images (90%)": ("usd_per_1k_samples", "usd_per_1k_interval"),
-                    "USD per month (90%)": ("monthly_usd", "monthly_usd_interval"),
-                    "training (90%)": ("training_gpu_hours", "training_gpu_hours_interval"),
-                    "weeks to production (90%)": ("weeks_to_production", "weeks_interval")}
+# column -> the estimate it shows, with its interval
+INTERVAL_COLUMNS = {"latency (90%)": "latency_ms_per_sample", "USD per 1,000 images (90%)": "usd_per_1k_samples",
+                    "USD per month (90%)": "monthly_usd", "training (90%)": "training_gpu_hours",
+                    "weeks to production (90%)": "weeks_to_production"}
 
 
 def details_frame(result: dict) -> pd.DataFrame:
     """Every estimate with its 90% interval, the variant, its plan and the reason for its status."""
-    dataset_images = (result.get("answers") or {}).get("dataset_images")
-    rows = []
-    for row in result["ranking"]:
-        e = result["estimates"][row["architecture"]]
-        rows.append({"candidate": row["architecture"], "variant": row["variant_name"],
-                     "plan": plan_words(e, dataset_images),
-                     **{column: _with_interval(cell(e, key), e.get(interval), FORMATS[key])
-                        for column, (key, interval) in INTERVAL_COLUMNS.items()},
-                     "why this status": status_reason(row) or "—"})
+    rows = [{"candidate": r.family, "variant": r.variant, "plan": r.plan,
+             **{column: r.figure(key, FORMATS[key]) for column, key in INTERVAL_COLUMNS.items()},
+             "why this status": r.reason or "—"} for r in ranked(result)]
     return pd.DataFrame(rows, columns=list(DETAILS_COLUMNS))
 
 
@@ -123,15 +109,11 @@ class CandidateCard:
 
 
 def candidate_cards(result: dict) -> list[CandidateCard]:
-    cards = []
-    for rank, row in enumerate(result["ranking"], 1):
-        e = result["estimates"][row["architecture"]]
-        cards.append(CandidateCard(
-            title=f"{rank}. {row['architecture']} {marked_status(row)}", variant=row["variant_name"],
-            figures=f"{cell(e, 'latency_ms_per_sample')} · {cell(e, 'usd_per_1k_samples')} per 1,000 images · "
-                    f"{cell(e, 'monthly_usd')} per month",
-            odds=f"score {shown_score(row):.3f} · meets every limit: {e['p_meets_limits']:.0%}"))
-    return cards
+    return [CandidateCard(
+        title=f"{r.rank}. {r.family} {marked_status(r.status)}", variant=r.variant,
+        figures=f"{_point(r, 'latency_ms_per_sample')} · {_point(r, 'usd_per_1k_samples')} per 1,000 images · "
+                f"{_point(r, 'monthly_usd')} per month",
+        odds=f"score {r.score} · meets every limit: {r.meets_limits}") for r in ranked(result)]
 
 
 # Streamlit has no media queries of its own; CSS scoped to keyed containers (.st-key-<key>) gives

@@ -7,7 +7,8 @@ import yaml
 
 from reports.blocks import Bullets, Code, Heading, PageBreak, Paragraph
 from reports.probe_view import ProbeSet
-from reports.text import file_name, fmt
+from reports.cells import fmt
+from reports.text import file_name
 
 
 # The settings that decide what a probe measured (the rest are step sizes and limits, kept in the

@@ -11,6 +11,7 @@ from typing import Any
 
 from probes.probe_set import ProbeSet, as_mapping as _dict, as_records as _list, clean, finite as _finite
 from probes.probe_set import incomplete_sections
+from reports.cells import gained_lost, share
 
 # Schema in probes/RESULTS.md ("Controllability probes"). Read as leniently as training: a file
 # without a section, a skipped or unfinished one, or a row of an unknown shape gives fewer rows,
@@ -107,10 +108,6 @@ def conditioning_summary(sets: list[ProbeSet]) -> list[dict]:
             for r in c["guidance"]]
 
 
-def _gained_lost(gained, lost) -> str | None:
-    return f"+{gained:g}/-{lost:g}" if None not in (gained, lost) else None
-
-
 def steering_summary(sets: list[ProbeSet]) -> list[dict]:
     """One row per completion method and machine (mean_fill: the floor without a model)."""
     c = control_records(sets)
@@ -120,7 +117,7 @@ def steering_summary(sets: list[ProbeSet]) -> list[dict]:
              "label agreement": r["label_agreement"],
              "agreement ceiling": _reference(c, r["machine"], "steering", "classifier ceiling"),
              # image by image: right only with this method / right only with the mean fill
-             "gained/lost vs mean fill": _gained_lost(r["right_only_with_method"], r["right_only_with_mean_fill"]),
+             "gained/lost vs mean fill": gained_lost(r["right_only_with_method"], r["right_only_with_mean_fill"]),
              "known pixels max change": r["known_max_abs_error"], "FID vs train": r["fid_vs_train"]}
             for r in c["steering"]]
 
@@ -149,7 +146,7 @@ def control_notes(sets: list[ProbeSet]) -> list[str]:
         steer = _dict(s.results.get("steering"))
         mask = _dict(steer.get("mask"))
         if _finite(mask.get("hidden_fraction")):
-            notes.append(f"{s.label}: steering hides {mask['hidden_fraction']:.0%} of each image "
+            notes.append(f"{s.label}: steering hides {share(mask['hidden_fraction'])} of each image "
                          f"({clean(mask.get('kind', '?'))} mask)"
                          + (f" in {int(steer['images']):,} held-out images" if _finite(steer.get("images")) else ""))
         floors = [(words, _dict(_dict(s.results.get(section)).get(key)).get("fid"))
@@ -160,8 +157,8 @@ def control_notes(sets: list[ProbeSet]) -> list[str]:
                          f"small counts, so no model scores 0): " + "; ".join(floors))
         dist = _dict(_dict(s.results.get("hybrid")).get("distillation"))
         if _finite(dist.get("train_s")):
-            share = dist.get("share_of_teacher_train_s")
+            of_teacher = dist.get("share_of_teacher_train_s")
             notes.append(f"{s.label}: students distilled in {dist['train_s']:.3g} s"
-                         + (f" ({share:.0%} of the teacher's training time)" if _finite(share) else "")
+                         + (f" ({share(of_teacher)} of the teacher's training time)" if _finite(of_teacher) else "")
                          + (f" by {clean(dist['method'])}" if dist.get("method") else ""))
     return notes

@@ -16,9 +16,11 @@ from reports.appendix import appendix
 from reports.blocks import Bullets, Chart, Code, Heading, Image, PageBreak, Paragraph, Table  # noqa: F401 (doc.X)
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
 from reports.probe_view import ProbeSet, machine_summary, sample_grid_images, training_records, training_summary
+from reports.cells import fmt, ms, score, three_figures
+from reports.ranking import ranked
 from reports.summary import executive_summary
-from reports.text import (evidence_lines, fmt, lead_sentence, ms, plan_of, plan_words, shown_score,
-                          status_cell, status_reason, variant_of, variant_title, why_heading)
+from reports.text import (evidence_lines, lead_sentence, plan_of, plan_words, variant_title, why_heading,
+                          without_subject)
 from reports.whatif import what_would_change
 
 
@@ -38,33 +40,22 @@ RANKING_HEADER = ("#", "candidate", "score", "status", "p(limits)", "latency/sam
                   "USD/month (90%)", "train GPU-h (90%)", "weeks", "variant", "plan")
 
 
-def _spread(point: str, interval, cell) -> str:
-    """A point with its 90% interval, '1.76 s (1.25 – 2.47 s)'; the point alone where the interval
-    is one value (a month of one device billed whatever the volume). Spaces around the dash let a
-    narrow table column break there rather than inside a number."""
-    if not interval or cell(interval[0]) == cell(interval[1]):
-        return point
-    return f"{point} ({cell(interval[0])} – {cell(interval[1])})"
+def _usd_figure(value: float) -> str:
+    return f"{value:.3g}"
+
+
+def _weeks_figure(value: float) -> str:
+    return f"{value:.1f}"
 
 
 def ranking_rows(result: dict) -> list[tuple[str, ...]]:
-    """The ranking as table cells, each estimate with its 90% interval: one table for the app's
-    Recommendation page and the report."""
-    rows = []
-    for i, row in enumerate(result["ranking"], 1):
-        e = result["estimates"][row["architecture"]]
-        usd = lambda v: f"{v:.3g}"  # noqa: E731
-        # three significant figures, as the estimates deserve: 137,000, not 137,365
-        whole = lambda v: f"{float(f'{v:.3g}'):,.0f}"  # noqa: E731
-        rows.append((str(i), row["architecture"], f"{shown_score(row):.3f}", status_cell(row),
-                     f"{e['p_meets_limits']:.0%}",
-                     _spread(ms(e["latency_ms_per_sample"]), e.get("latency_interval_ms"), ms),
-                     _spread(usd(e["usd_per_1k_samples"]), e.get("usd_per_1k_interval"), usd),
-                     _spread(whole(e["monthly_usd"]), e.get("monthly_usd_interval"), whole),
-                     _spread(whole(e["training_gpu_hours"]), e.get("training_gpu_hours_interval"), whole),
-                     f"{e['weeks_to_production']:.1f}", variant_of(result, row["architecture"]),
-                     plan_words(e, (result.get("answers") or {}).get("dataset_images"))))
-    return rows
+    """The ranking as table cells, each estimate with its 90% interval (reports.ranking builds the
+    rows). Bare figures: the header names each column's unit."""
+    return [(str(r.rank), r.family, r.score, r.status_cell, r.meets_limits,
+             r.figure("latency_ms_per_sample", ms), r.figure("usd_per_1k_samples", _usd_figure),
+             r.figure("monthly_usd", three_figures), r.figure("training_gpu_hours", three_figures),
+             r.point("weeks_to_production", _weeks_figure), r.variant, r.plan)
+            for r in ranked(result)]
 
 
 def plan_lines(result: dict) -> list[str]:
@@ -90,13 +81,9 @@ def alternatives_rows(result: dict, per_family: int = 3) -> list[tuple[str, ...]
     for row in result["ranking"]:
         family = row["architecture"]
         for plan in (result.get("alternatives") or {}).get(family, [])[:per_family]:
-            rows.append((family, plan["variant_name"], plan_words(plan, images), f"{plan['score']:.3f}",
-                         _without_family(plan["status"], family)))
+            rows.append((family, plan["variant_name"], plan_words(plan, images), score(plan["score"]),
+                         without_subject(plan["status"], family)))
     return rows
-
-
-def _without_family(text: str, family: str) -> str:
-    return text.split(": ", 1)[1] if text.startswith(family) and ": " in text else text
 
 
 # The report splits the one ranking table in two, so a portrait page keeps each column readable:
@@ -117,7 +104,7 @@ def ranking(result: dict) -> list:
               Paragraph("Intervals are 90%: the latency model's leave-one-out spread on published "
                         "measurements (or the probe's), and for training the published budget's own. "
                         "p(limits) is the probability of meeting every limit you stated.")]
-    out = [f"{r['architecture']}: {status_cell(r)}" for r in result["ranking"] if status_reason(r)]
+    out = [f"{r.family}: {r.status_cell}" for r in ranked(result) if r.reason]
     blocks.append(Paragraph("Status (ok, at risk, over limit, eliminated by the binding constraint, or "
                             "infeasible) and why:") if out else
                   Paragraph("Every candidate is ok: none is eliminated, at risk or over a limit."))
@@ -136,14 +123,20 @@ def ranking(result: dict) -> list:
     return blocks
 
 
+FIGURES_HEADER = ("figure", "value", "unit", "source")
+
+
+def figure_rows(reason: dict) -> tuple[tuple[str, ...], ...]:
+    """The sourced figures behind a reason, as table cells (the report's and the app's)."""
+    return tuple((f["name"], fmt(f["value"], 4), f["unit"] or "", f["source"]) for f in reason["figures"])
+
+
 def reasons(result: dict) -> list:
     blocks = [Heading(why_heading(result)), Paragraph(lead_sentence(result))]
     for i, reason in enumerate(result["top_reasons"], 1):
         blocks.append(Paragraph(f"{i}. {reason['name']} ({reason['contribution']:+.3f} points): {reason['text']}"))
         if reason["figures"]:
-            blocks.append(Table(("figure", "value", "unit", "source"),
-                                tuple((f["name"], fmt(f["value"], 4), f["unit"] or "", f["source"])
-                                      for f in reason["figures"])))
+            blocks.append(Table(FIGURES_HEADER, figure_rows(reason)))
     top = result["ranking"][0]
     blocks.append(Paragraph(f"Every criterion for {top['architecture']}:"))
     blocks.append(Table(("criterion", "weight", "utility", "assessment"),

@@ -4,10 +4,7 @@ functions from the results dict to a string. Torch-free; the probes measure, thi
 from __future__ import annotations
 
 from probes.control_summary import classifier_on_real, worst_class
-
-
-def _fmt(value, spec: str, missing: str = "-") -> str:
-    return missing if value is None else format(value, spec)
+from reports.cells import gained_lost, number
 
 
 def inference_table(results: dict) -> str:
@@ -24,12 +21,12 @@ def inference_table(results: dict) -> str:
         frac = r.get("fraction_of_peak")
         lines.append(
             f"{r['architecture']:<10}{r['model_size']:<5}{r['dtype']:<6}{r['nfe']:>4}{r['batch']:>6}"
-            f"{r['latency_ms_per_sample']:>11.3f}{_fmt(r.get('latency_ms_per_sample_p90'), '.3f'):>10}"
+            f"{r['latency_ms_per_sample']:>11.3f}{number(r.get('latency_ms_per_sample_p90'), '.3f'):>10}"
             f"{r['cv']:>6.2f}{r['throughput_samples_per_s']:>11.1f}{r['peak_memory_mib']:>10.0f}"
             f"{r['flops_per_forward'] / 1e9:>11.3f}"
-            f"{_fmt(r.get('achieved_flop_per_s') and r['achieved_flop_per_s'] / 1e12, '.3f'):>9}"
-            f"{_fmt(frac and 100 * frac, '.1f'):>7}"
-            f"{_fmt(r.get('energy_j_per_1k_samples'), '.1f'):>8}")
+            f"{number(r.get('achieved_flop_per_s') and r['achieved_flop_per_s'] / 1e12, '.3f'):>9}"
+            f"{number(frac and 100 * frac, '.1f'):>7}"
+            f"{number(r.get('energy_j_per_1k_samples'), '.1f'):>8}")
     lines.append(cost_model_line(results.get("cost_model")))
     return "\n".join(lines)
 
@@ -44,7 +41,7 @@ def cost_model_line(cost_model: dict | None) -> str:
             lines.append(
                 f"  {arch or '-':<10}{dtype:<5} {fit['overhead_ms_per_call']:.3f} ms/call + "
                 f"{fit['overhead_ms_per_sample']:.3f} ms/sample + FLOPs at "
-                f"{_fmt(rate and rate / 1e12, '.4f')} TFLOP/s; "
+                f"{number(rate and rate / 1e12, '.4f')} TFLOP/s; "
                 f"band +/-{100 * fit['relative_band']:.0f}% (n={fit['n_points']})"
                 + ("  <- headline" if arch == cost_model.get("architecture") and dtype == cost_model["dtype"] else ""))
     return "\n".join(lines)
@@ -54,7 +51,7 @@ def _band(interval) -> str:
     if not interval:
         return "-"
     low, high = interval
-    return f"{_fmt(low, ',.0f', '?')}-{_fmt(high, ',.0f', 'unbounded')}"
+    return f"{number(low, ',.0f', '?')}-{number(high, ',.0f', 'unbounded')}"
 
 
 def training_table(results: dict) -> str:
@@ -67,7 +64,7 @@ def training_table(results: dict) -> str:
     extractor = training.get("extractor") or {}
     lines = [f"training: {data.get('name')}, {data.get('resolution')} px, "
              f"FID/KID on {extractor.get('name')} features ({extractor.get('task')}, held-out accuracy "
-             f"{_fmt(extractor.get('held_out_accuracy'), '.2f')}; not comparable with Inception FID)"]
+             f"{number(extractor.get('held_out_accuracy'), '.2f')}; not comparable with Inception FID)"]
     cols = (f"{'arch':<10}{'images':>7}{'runs':>5}{'FID mean':>10}{'FID min-max':>16}{'KID':>8}"
             f"{'prec':>6}{'recall':>7}{'diverged':>9}{'classes':>8}{'img/s':>8}")
     lines += [cols, "-" * len(cols)]
@@ -81,17 +78,17 @@ def training_table(results: dict) -> str:
         covered = [r["mode_coverage"]["classes_covered"] for r in runs if r.get("mode_coverage")]
         speed = [r["images_per_s"] for r in runs if r.get("images_per_s")]
         lines.append(
-            f"{arch:<10}{images:>7}{len(runs):>5}{_fmt(mean('fid'), '.3f'):>10}"
-            f"{(f'{min(fids):.3f}-{max(fids):.3f}' if fids else '-'):>16}{_fmt(mean('kid'), '.4f'):>8}"
-            f"{_fmt(mean('precision'), '.2f'):>6}{_fmt(mean('recall'), '.2f'):>7}"
+            f"{arch:<10}{images:>7}{len(runs):>5}{number(mean('fid'), '.3f'):>10}"
+            f"{(f'{min(fids):.3f}-{max(fids):.3f}' if fids else '-'):>16}{number(mean('kid'), '.4f'):>8}"
+            f"{number(mean('precision'), '.2f'):>6}{number(mean('recall'), '.2f'):>7}"
             f"{sum(r['diverged'] for r in runs):>9}"
-            f"{_fmt(covered and sum(covered) / len(covered), '.1f'):>8}"
-            f"{_fmt(speed and sum(speed) / len(speed), '.0f'):>8}")
+            f"{number(covered and sum(covered) / len(covered), '.1f'):>8}"
+            f"{number(speed and sum(speed) / len(speed), '.0f'):>8}")
     wall = sum(r.get("wall_s", 0.0) for r in training["runs"])
     metrics = sum(r.get("metrics_s", 0.0) for r in training["runs"])
     if wall:
         lines.append(f"time: {wall:.0f} s in training runs, of which {metrics:.0f} s ({metrics / wall:.0%}) "
-                     f"sampling and metrics; extractor {_fmt(extractor.get('train_s'), '.0f')} s")
+                     f"sampling and metrics; extractor {number(extractor.get('train_s'), '.0f')} s")
     needs = results.get("data_needs") or {}
     if needs.get("target_fid") is not None:
         lines.append(f"data needs (FID = a·n^-b; target FID {needs['target_fid']:.3f} = {needs['target_rule']}):")
@@ -143,9 +140,8 @@ CONDITIONING_COLUMNS = (
 
 
 def _gained_lost(paired: dict | None) -> str:
-    if not paired or paired.get("right_class_gained") is None:
-        return "—"
-    return f"+{paired['right_class_gained']}/-{paired['right_class_lost']}"
+    paired = paired or {}
+    return gained_lost(paired.get("right_class_gained"), paired.get("right_class_lost")) or "—"
 
 
 STEERING_COLUMNS = (
@@ -174,7 +170,7 @@ def _section_block(head: str, section: dict, columns: tuple[Column, ...], rows: 
         return f"{first:<{columns[0][1]}}" + "".join(f"{c:>{col[1]}}" for c, col in zip(rest, columns[1:]))
 
     cols = line([title for title, *_ in columns])
-    body = [line([_fmt(value(r), spec) if spec else str(value(r)) for _, _, spec, value in columns]) for r in rows]
+    body = [line([number(value(r), spec) if spec else str(value(r)) for _, _, spec, value in columns]) for r in rows]
     return "\n".join([head + ("" if section.get("complete") else "  [PARTIAL]"), cols, "-" * len(cols), *body])
 
 
@@ -192,7 +188,7 @@ def control_tables(results: dict) -> str:
     if cond:
         classifier = cond.get("classifier") or {}
         head = (f"conditioning: classifier accuracy on real held-out images "
-                f"{_fmt(classifier.get('held_out_accuracy'), '.2f')}, chance {_fmt(classifier.get('chance_accuracy'), '.2f')}"
+                f"{number(classifier.get('held_out_accuracy'), '.2f')}, chance {number(classifier.get('chance_accuracy'), '.2f')}"
                 + _floor(cond, "real_floor", "real images score FID"))
         on_real = classifier_on_real(classifier)
         rows = [{**r, "classifier_on_real": on_real} for r in cond.get("rows", [])]
@@ -201,17 +197,17 @@ def control_tables(results: dict) -> str:
     steer = results.get("steering")
     if steer and steer.get("rows"):
         mask = steer.get("mask") or {}
-        head = (f"steering: inpainting {mask.get('kind')} ({_fmt(mask.get('hidden_fraction'), '.0%')} hidden) of "
+        head = (f"steering: inpainting {mask.get('kind')} ({number(mask.get('hidden_fraction'), '.0%')} hidden) of "
                 f"{steer.get('images')} held-out images; the uncut truth's class is read "
-                f"{_fmt(steer.get('label_agreement_of_truth'), '.2f')}"
+                f"{number(steer.get('label_agreement_of_truth'), '.2f')}"
                 + _floor(steer, "truth_quality_vs_train", "the uncut truth scores FID"))
         blocks.append(_section_block(head, steer, STEERING_COLUMNS, steer["rows"]))
     hybrid = results.get("hybrid")
     if hybrid and hybrid.get("rows"):
         distil, teacher = hybrid.get("distillation") or {}, hybrid.get("teacher") or {}
-        head = (f"hybrid: {distil.get('method', 'distillation')}; distillation {_fmt(distil.get('train_s'), '.0f')} s "
-                f"= {_fmt(distil.get('share_of_teacher_train_s'), '.2f')}× the teacher's "
-                f"{_fmt(teacher.get('train_s'), '.0f')} s of training"
+        head = (f"hybrid: {distil.get('method', 'distillation')}; distillation {number(distil.get('train_s'), '.0f')} s "
+                f"= {number(distil.get('share_of_teacher_train_s'), '.2f')}× the teacher's "
+                f"{number(teacher.get('train_s'), '.0f')} s of training"
                 + _floor(hybrid, "real_floor", "real images score FID"))
         order = {"teacher": 0, "student": 1, "reference": 2}
         rows = sorted(hybrid["rows"], key=lambda r: (order.get(r["role"], 3), -r["nfe"]))

@@ -7,21 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-
-def fmt(value, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 10 ** digits else f"{value:.{digits}g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {fmt(v)}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(fmt(v) for v in value)
-    return str(value)
+from reports.cells import ms, score, share
 
 
 def shown_score(row: dict[str, Any]) -> float:
@@ -29,11 +15,6 @@ def shown_score(row: dict[str, Any]) -> float:
     `score` is the family's best plan, whatever the gates say; they differ only when that plan
     cannot be used (the notes say so). Rows from before plans carry `score` alone."""
     return row.get("plan_score", row["score"])
-
-
-def ms(value: float) -> str:
-    """Milliseconds as read aloud: '343 ms', '2.78 s'."""
-    return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
 
 
 def _figure(figure: dict[str, Any]) -> str:
@@ -128,7 +109,7 @@ def file_name(path: object) -> str:
     return re.split(r"[\\/]", str(path))[-1] if path else ""  # a Windows path too
 
 
-def _status_of(row: dict[str, Any]) -> str:
+def status_of(row: dict[str, Any]) -> str:
     if row.get("status"):
         return row["status"]
     return "eliminated" if row.get("eliminated") else "at risk" if row.get("at_risk") else "ok"
@@ -145,7 +126,7 @@ def without_subject(text: str, family: str) -> str:
 def status_reason(row: dict[str, Any]) -> str:
     """Why a candidate has its status (empty when ok): the limit it breaks, its odds, why it
     cannot be done; any training limit it is over comes after."""
-    status, family = _status_of(row), row["architecture"]
+    status, family = status_of(row), row["architecture"]
     main = {"infeasible": row.get("infeasible_reason") or row.get("elimination_reason"),
             "eliminated": row.get("elimination_reason"),
             "at risk": row.get("at_risk")}.get(status)
@@ -157,7 +138,7 @@ def status_reason(row: dict[str, Any]) -> str:
 def status_cell(row: dict[str, Any]) -> str:
     """'ok', or the status with its reason: 'eliminated: 1.25 s predicted > 30 ms latency limit …'."""
     reason = status_reason(row)
-    return f"{_status_of(row)}: {reason}" if reason else _status_of(row)
+    return f"{status_of(row)}: {reason}" if reason else status_of(row)
 
 
 def why_heading(result: dict[str, Any]) -> str:
@@ -171,11 +152,11 @@ def lead_sentence(result: dict[str, Any]) -> str:
     utility gap / Σ base weights, in score points, which add up to the lead."""
     top, runner_up = result["ranking"][0], result.get("runner_up")
     if not runner_up:
-        return f"{top['architecture']} is the only candidate (score {shown_score(top):.3f})."
+        return f"{top['architecture']} is the only candidate (score {score(shown_score(top))})."
     second = next(r for r in result["ranking"] if r["architecture"] == runner_up)
     lead = shown_score(top) - shown_score(second)
-    status = "" if _status_of(second) == "ok" else f" ({_status_of(second)})"
-    return (f"{top['architecture']} scores {shown_score(top):.3f}, {runner_up} {shown_score(second):.3f}{status}: "
+    status = "" if status_of(second) == "ok" else f" ({status_of(second)})"
+    return (f"{top['architecture']} scores {score(shown_score(top))}, {runner_up} {score(shown_score(second))}{status}: "
             f"{lead:+.3f} points. Each criterion below puts {top['architecture']} "
             f"ahead of {runner_up} by its weight × the utility gap / Σ base weights, in score points; "
             f"over every criterion they add up to the {lead:+.3f}.")
@@ -229,10 +210,10 @@ def render(result: dict[str, Any]) -> str:
     for row in result["ranking"]:
         e = est[row["architecture"]]
         status = status_cell(row)
-        lines.append(f"{row['architecture']:<10} {shown_score(row):>6.3f}  {ms(e['latency_ms_per_sample']):>14}  "
+        lines.append(f"{row['architecture']:<10} {score(shown_score(row)):>6}  {ms(e['latency_ms_per_sample']):>14}  "
                      f"{e['usd_per_1k_samples']:>8.3g}  {e['monthly_usd']:>10,.0f}  "
                      f"{e['training_gpu_hours']:>11,.0f}  {e['weeks_to_production']:>6.1f}  "
-                     f"{e['p_meets_limits']:>9.0%}  {status}")
+                     f"{share(e['p_meets_limits']):>9}  {status}")
     lines += ["", "90% intervals (calibration spread, or the probe's):"]
     for row in result["ranking"]:
         e = est[row["architecture"]]

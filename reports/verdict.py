@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from reports.text import ms, plan_words, shown_score, status_reason
+from reports.cells import gpu_hours, ms, usd, weeks
+from reports.text import plan_words, shown_score, status_reason
 from rubric.answers import in_words
 
 
@@ -40,29 +41,13 @@ def times(ratio: float) -> str:
     return f"{ratio:.2g}×" if ratio < 10 else f"{ratio:,.0f}×"
 
 
-def _usd(value: float) -> str:
-    if value >= 100:
-        return f"{value:,.0f} USD"
-    if value >= 0.01 or value == 0:
-        return f"{value:,.3g} USD"
-    return f"{float(f'{value:.3g}'):.12f}".rstrip("0") + " USD"  # 0.0000881, never 8.81e-05
-
-
-def _hours(value: float) -> str:
-    return f"{value:,.0f}" if value >= 10 else f"{value:,.2g}"
-
-
-def _weeks(value: float) -> str:
-    return f"{value:,.1f}" if value < 100 else f"{value:,.0f}"
-
-
 # label, estimate key, interval key, how a value is written, unit after a difference
 METRICS: tuple[tuple[str, str, str | None, Callable[[float], str], str], ...] = (
     ("Latency per image", "latency_ms_per_sample", "latency_interval_ms", ms, ""),
-    ("USD per 1,000 images", "usd_per_1k_samples", "usd_per_1k_interval", _usd, ""),
-    ("USD per month", "monthly_usd", "monthly_usd_interval", _usd, ""),
-    ("Training GPU-hours", "training_gpu_hours", "training_gpu_hours_interval", _hours, " GPU-h"),
-    ("Weeks to production", "weeks_to_production", "weeks_interval", _weeks, " weeks"),
+    ("USD per 1,000 images", "usd_per_1k_samples", "usd_per_1k_interval", usd, ""),
+    ("USD per month", "monthly_usd", "monthly_usd_interval", usd, ""),
+    ("Training GPU-hours", "training_gpu_hours", "training_gpu_hours_interval", gpu_hours, " GPU-h"),
+    ("Weeks to production", "weeks_to_production", "weeks_interval", weeks, " weeks"),
 )
 
 # The criteria whose gap is a figure both candidates have, lower being better: the trade-off

@@ -4,9 +4,10 @@ import streamlit as st
 
 from app import form, state, views
 from reports import charts
-from reports.document import ALTERNATIVES_HEADER, alternatives_rows, fmt, plan_lines
+from reports.document import ALTERNATIVES_HEADER, FIGURES_HEADER, alternatives_rows, figure_rows, plan_lines
 from reports.markdown import escape
-from reports.text import evidence_lines, lead_sentence, status_reason, why_heading
+from reports.ranking import ranked
+from reports.text import evidence_lines, lead_sentence, why_heading
 from reports.verdict import metric_cards, robustness_words, score_words, verdict_sentence, what_if_lines
 from reports.whatif import what_would_change
 
@@ -51,11 +52,10 @@ with st.container(key="ranking_narrow"):
         with st.container(border=True):
             st.markdown(f"**{escape(card.title, line_start=False)}** · {escape(card.variant, line_start=False)}")
             st.caption(f"{escape(card.figures, line_start=False)}  \n{escape(card.odds, line_start=False)}")
-for row in result["ranking"]:
-    reason = status_reason(row)
-    if reason:
-        show = st.error if row["status"] in ("eliminated", "infeasible") else st.warning
-        show(f"**{row['architecture']}** {row['status']}: {escape(reason, line_start=False)}")
+for candidate in ranked(result):
+    if candidate.reason:
+        show = st.error if candidate.status in ("eliminated", "infeasible") else st.warning
+        show(f"**{candidate.family}** {candidate.status}: {escape(candidate.reason, line_start=False)}")
 if result["notes"]:
     with st.expander(f"Notes on the candidates' plans and licences ({len(result['notes'])})"):
         st.markdown("\n".join(f"- {escape(note, line_start=False)}" for note in result["notes"]))
@@ -64,17 +64,15 @@ with st.expander("Every estimate with its 90% interval, the variants and their p
     st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in plan_lines(result)))
     alternatives = alternatives_rows(result)
     if alternatives:
-        st.dataframe([dict(zip(ALTERNATIVES_HEADER, row)) for row in alternatives], hide_index=True,
-                     key="alternatives_table")
+        st.dataframe(views.records(ALTERNATIVES_HEADER, alternatives), hide_index=True, key="alternatives_table")
 
 st.subheader(why_heading(result))
 st.caption(escape(lead_sentence(result), line_start=False))
 for reason in result["top_reasons"]:
     with st.expander(f"{reason['name']} ({reason['contribution']:+.3f} points): {reason['text']}"):
         if reason["figures"]:
-            st.dataframe([{"figure": f["name"], "value": fmt(f["value"], 4), "unit": f["unit"],
-                           "source": f["source"]} for f in reason["figures"]],
-                         hide_index=True, key=f"figures_{reason['criterion']}")
+            st.dataframe(views.records(FIGURES_HEADER, figure_rows(reason)), hide_index=True,
+                         key=f"figures_{reason['criterion']}")
         else:
             st.caption("No sourced figure: this follows from your answers and the estimates below.")
 for chart_key, title, figure in charts.decision_charts(result):

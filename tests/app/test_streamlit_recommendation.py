@@ -105,7 +105,7 @@ def test_the_phone_cards_say_what_the_table_says():
     titles = [m.value for m in at.markdown if m.value.startswith("**1. ") or m.value.startswith("**2. ")
               or m.value.startswith("**3. ")]
     assert [t.split("**")[1] for t in titles] == [
-        f"{i}. {r['architecture']} {views.marked_status(r)}" for i, r in enumerate(result["ranking"], 1)]
+        f"{i}. {r['architecture']} {views.marked_status(r['status'])}" for i, r in enumerate(result["ranking"], 1)]
 
 
 def test_weight_flips_and_the_contribution_chart_are_drawn():
