@@ -2,7 +2,8 @@
 
 Validated once at load: unknown or missing keys, negative weights and figures, scores outside
 [0, 1], dangling references (a variant naming an unknown architecture, a criterion an unknown
-utility kind) each raise `KnowledgeError` with one line naming the file and the entry.
+utility kind or an answer field questions.yaml lacks) each raise `KnowledgeError` with one line
+naming the file and the entry.
 """
 from __future__ import annotations
 
@@ -364,7 +365,24 @@ def _check_variant(variant: Variant, where: str) -> None:
         raise KnowledgeError(f"{where}: overrides need their source")
 
 
-def _load_criteria(raw: dict) -> dict[str, Criterion]:
+def _answer_fields(data_dir: Path) -> dict[str, tuple]:
+    """Each answer field questions.yaml defines, with its choices (empty for numbers and flags)."""
+    raw = _read("questions.yaml", data_dir).get("questions")
+    if not isinstance(raw, dict):
+        raise KnowledgeError("questions.yaml: questions: expected a mapping")
+    return {name: tuple((spec or {}).get("choices") or ()) for name, spec in raw.items()}
+
+
+def _answer_field(name: Any, where: str, fields: dict[str, tuple], values: Any = None) -> None:
+    """`name` must be a question in questions.yaml, and a mapping from its answers (`values`)
+    must give one for each of its choices: the engine reads them with the user's answer as key."""
+    if not isinstance(name, str) or name not in fields:
+        raise KnowledgeError(f"{where}: unknown answer field {name!r} (no such question in questions.yaml)")
+    if values is not None and fields[name] and set(values) != set(fields[name]):
+        raise KnowledgeError(f"{where}: give a value for each answer of {name}: {', '.join(map(str, fields[name]))}")
+
+
+def _load_criteria(raw: dict, fields: dict[str, tuple]) -> dict[str, Criterion]:
     criteria = {}
     for key, spec in raw["criteria"].items():
         where = f"criteria.yaml: {key}"
@@ -376,8 +394,19 @@ def _load_criteria(raw: dict) -> dict[str, Criterion]:
                 raise KnowledgeError(f"{where}.weight.rules[{i}]: give `when` + `factor` or `field` + `factors`")
             for factor in factors:
                 _positive(factor, f"{where}.weight.rules[{i}] factor", allow_zero=True)
+            if "when" in rule:
+                if not isinstance(rule["when"], dict) or len(rule["when"]) != 1:
+                    raise KnowledgeError(f"{where}.weight.rules[{i}].when: test exactly one answer field")
+                _answer_field(next(iter(rule["when"])), f"{where}.weight.rules[{i}].when", fields)
+            else:
+                _answer_field(rule["field"], f"{where}.weight.rules[{i}].field", fields, rule.get("factors") or {})
         if criterion.utility.get("kind") not in UTILITY_KINDS:
             raise KnowledgeError(f"{where}.utility.kind: expected one of {', '.join(UTILITY_KINDS)}")
+        if criterion.utility["kind"] == "ratio_to_limit":
+            _answer_field(criterion.utility.get("limit"), f"{where}.utility.limit", fields)
+        for family, rule in (criterion.utility.get("standard") or {}).items():
+            if isinstance(rule, dict) and "by" in rule:
+                _answer_field(rule["by"], f"{where}.utility.standard.{family}.by", fields, rule.get("values") or {})
         if criterion.gate is not None and criterion.gate not in GATES:
             raise KnowledgeError(f"{where}.gate: expected one of {', '.join(GATES)}")
         criteria[key] = criterion
@@ -406,7 +435,7 @@ def load(data_dir: str | Path = DATA_DIR) -> Knowledge:
         architectures=architectures,
         families=families,
         family_assumptions=candidates.get("assumptions", {}),
-        criteria=_load_criteria(rubric),
+        criteria=_load_criteria(rubric, _answer_fields(data_dir)),
         curves=rubric["curves"],
         robustness=rubric["robustness"],
         gate_threshold=float(rubric["gate_threshold"]),

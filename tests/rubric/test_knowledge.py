@@ -65,6 +65,33 @@ def test_bad_knowledge_is_rejected(tmp_path, filename, change, needle):
     assert needle in str(err.value) and "\n" not in str(err.value)
 
 
+def _rules(raw: dict, criterion: str) -> list:
+    return raw["criteria"][criterion]["weight"]["rules"]
+
+
+@pytest.mark.parametrize("filename, change, needle", [
+    ("criteria.yaml", lambda r: _rules(r, "latency")[1].update(when={"latency_budget": {"max": 1000}}),
+     "criteria.yaml: latency.weight.rules[1].when: unknown answer field 'latency_budget'"),
+    ("criteria.yaml", lambda r: _rules(r, "training_stability")[1].update(field="risk_tolerance"),
+     "criteria.yaml: training_stability.weight.rules[1].field: unknown answer field 'risk_tolerance'"),
+    ("criteria.yaml", lambda r: _rules(r, "fidelity")[0]["factors"].pop("medium"),
+     "criteria.yaml: fidelity.weight.rules[0].field: give a value for each answer of fidelity_priority: low, medium, high"),
+    ("criteria.yaml", lambda r: r["criteria"]["latency"]["utility"].update(limit="latency_ms"),
+     "criteria.yaml: latency.utility.limit: unknown answer field 'latency_ms'"),
+    ("criteria.yaml", lambda r: r["criteria"]["maintenance"]["utility"]["standard"]["gan"].update(by="gan_experience"),
+     "criteria.yaml: maintenance.utility.standard.gan.by: unknown answer field 'gan_experience'"),
+    ("criteria.yaml", lambda r: _rules(r, "latency")[0]["when"].update(task="generation"),
+     "criteria.yaml: latency.weight.rules[0].when: test exactly one answer field"),
+    ("questions.yaml", lambda r: r["questions"].pop("deadline_weeks"),
+     "criteria.yaml: deadline.weight.rules[0].when: unknown answer field 'deadline_weeks'"),
+])
+def test_criteria_name_only_answer_fields_that_exist(tmp_path, filename, change, needle):
+    """A misspelt answer field in the rubric would otherwise fail at decide time, or never match."""
+    with pytest.raises(KnowledgeError) as err:
+        _edit(tmp_path, filename, change)
+    assert needle in str(err.value) and "\n" not in str(err.value)
+
+
 def test_a_new_family_is_data_only(tmp_path):
     def add_vae(raw):
         vae = dict(raw["families"]["gan"], name="VAE", variants=[dict(raw["families"]["gan"]["variants"][0], id="vae_a")])
