@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 
 import torch
 
@@ -50,27 +49,19 @@ def device_name(device: torch.device) -> str:
 
 
 # Peak rates come from the one hardware catalog, rubric/data/hardware.yaml, which the recommend
-# path (rubric/estimates.py) also reads: a probe's fraction_of_peak and the estimates then divide
-# by the same datasheet figure, and a new GPU is added in one place. Catalog "fp32" is the plain
-# CUDA-core rate (PyTorch leaves TF32 matmuls off by default; cuDNN convolutions may use TF32, so
-# an fp32 fraction above 1 would mean TF32 convolutions). The lookup is written here rather than
-# imported from rubric.estimates so the probes depend only on the catalog loader.
-def catalog_device_id(name: str) -> str | None:
-    """The catalog id of the GPU called `name` (torch.cuda.get_device_name): the first device of
-    kind gpu, in file order, whose `match` regex is found in the name; None when none is."""
-    for device in kb.load().devices.values():
-        if device.kind == "gpu" and re.search(device.match, name):
-            return device.id
-    return None
-
-
+# path (rubric/estimates.py) also reads, names matched to entries by the same Knowledge.gpu_id: a
+# probe's fraction_of_peak and the estimates then divide by the same datasheet figure, and a new
+# GPU is added in one place. Catalog "fp32" is the plain CUDA-core rate (PyTorch leaves TF32
+# matmuls off by default; cuDNN convolutions may use TF32, so an fp32 fraction above 1 would mean
+# TF32 convolutions).
 def peak_flop_per_s(name: str, dtype: str) -> float | None:
     """Dense datasheet peak of the GPU called `name` for `dtype` (fp16, bf16, tf32, fp32); None
     when the GPU is not in the catalog or the catalog has no figure for that dtype (bf16 on a T4)."""
-    device_id = catalog_device_id(name)
+    catalog = kb.load()
+    device_id = catalog.gpu_id(name)
     if device_id is None:
         return None
-    return kb.load().devices[device_id].peak_flop_per_s.get(dtype)
+    return catalog.devices[device_id].peak_flop_per_s.get(dtype)
 
 
 def _nvml():

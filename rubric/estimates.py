@@ -18,7 +18,6 @@ from __future__ import annotations
 import copy
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,12 +182,7 @@ TRAINING_QUANTITIES = ("training_gpu_hours", "weeks_to_production")
 
 def match_device(device_name: str, device_kind: str, knowledge: Knowledge) -> str | None:
     """The catalog id of a probed device ('NVIDIA H100 80GB HBM3' -> 'h100'), or None."""
-    if device_kind == "cpu":
-        return "cpu"
-    for key, device in knowledge.devices.items():
-        if device.kind == "gpu" and re.search(device.match, device_name or ""):
-            return key
-    return None
+    return "cpu" if device_kind == "cpu" else knowledge.gpu_id(device_name)
 
 
 def serving_dtype(knowledge: Knowledge, device: Device, requested: str | None = None) -> str:

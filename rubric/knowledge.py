@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -179,6 +180,15 @@ class Knowledge:
         "bundled_data": 0.5, "resolution_octaves_per_halving": 4, "parameter_octaves_per_halving": 8})
     infeasible: dict[str, float] = field(default_factory=lambda: {"limit_ratio": 10.0, "horizon_weeks": 104.0})
 
+    def gpu_id(self, device_name: str) -> str | None:
+        """The catalog id of the GPU called `device_name` (torch.cuda.get_device_name, as a probe
+        records it: 'NVIDIA H100 80GB HBM3' -> 'h100'): the first device of kind gpu, in file
+        order, whose `match` regex is found in the name; None when none is."""
+        for device in self.devices.values():
+            if device.kind == "gpu" and re.search(device.match, device_name or ""):
+                return device.id
+        return None
+
     @property
     def score_scale(self) -> float:
         """The fixed divisor of scores: the sum of the criteria's base weights."""
@@ -238,6 +248,10 @@ def _load_devices(raw: dict) -> dict[str, Device]:
         _positive(device.memory_bandwidth_bytes_per_s, f"hardware.yaml: {key}.memory_bandwidth_bytes_per_s")
         if device.kind not in ("gpu", "cpu"):
             raise KnowledgeError(f"hardware.yaml: {key}.kind: expected gpu or cpu")
+        try:
+            re.compile(device.match)
+        except (re.error, TypeError) as err:
+            raise KnowledgeError(f"hardware.yaml: {key}.match: not a regular expression ({err})") from None
         devices[key] = device
     return devices
 

@@ -52,6 +52,7 @@ def _edit(tmp_path, filename, change):
     ("candidates.yaml", lambda r: r["families"]["diffusion"]["variants"][1].update(id="pixel_unet"), "variant ids must be unique"),
     ("architectures.yaml", lambda r: r["architectures"]["sd15_unet"].pop("source"), "sd15_unet: missing key(s) source"),
     ("hardware.yaml", lambda r: r["devices"]["t4"].update(peak_flop_per_s=0), "t4.peak_flop_per_s"),
+    ("hardware.yaml", lambda r: r["devices"]["t4"].update(match="T4("), "t4.match: not a regular expression"),
     ("candidates.yaml", lambda r: _variant(r, "sd15")["checkpoint"].pop("domain_fit"), "an as-is checkpoint needs domain_fit"),
     ("candidates.yaml", lambda r: _variant(r, "sd15").pop("checkpoint"), "a fine-tune needs a public checkpoint"),
     ("candidates.yaml", lambda r: _variant(r, "sd_turbo").pop("scores_source"), "overrides need their source"),
