@@ -36,25 +36,27 @@ from typing import Callable
 
 DEFAULT_OUT = "genarch-arch-flops.json"  # the current folder: no fixed name in a shared /tmp
 
-# --- configs, verbatim from each repository's config.json (fields diffusers needs) -------------
+# --- configs, the values of each repository's config.json (fields diffusers needs) -------------
+# What every Stable Diffusion UNet and ControlNet config.json below sets alike (the CompVis latent
+# diffusion layout); each config adds its own fields to these.
+_SD_LAYOUT = dict(act_fn="silu", downsample_padding=1, flip_sin_to_cos=True, freq_shift=0,
+                  layers_per_block=2, norm_eps=1e-5, norm_num_groups=32)
 # runwayml/stable-diffusion-v1-5, unet/config.json (860 M parameters)
 SD15_UNET = dict(
-    act_fn="silu", attention_head_dim=8, block_out_channels=[320, 640, 1280, 1280],
+    _SD_LAYOUT, attention_head_dim=8, block_out_channels=[320, 640, 1280, 1280],
     center_input_sample=False, cross_attention_dim=768,
     down_block_types=["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                       "DownBlock2D"],
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=4, layers_per_block=2,
-    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, out_channels=4, sample_size=64,
+    in_channels=4, mid_block_scale_factor=1, out_channels=4, sample_size=64,
     up_block_types=["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
 )
 # stabilityai/stable-diffusion-xl-base-1.0, unet/config.json (2.57 B parameters)
 SDXL_UNET = dict(
-    act_fn="silu", addition_embed_type="text_time", addition_embed_type_num_heads=64,
+    _SD_LAYOUT, addition_embed_type="text_time", addition_embed_type_num_heads=64,
     addition_time_embed_dim=256, attention_head_dim=[5, 10, 20],
     block_out_channels=[320, 640, 1280], center_input_sample=False, cross_attention_dim=2048,
     down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=4, layers_per_block=2,
-    mid_block_type="UNetMidBlock2DCrossAttn", norm_eps=1e-5, norm_num_groups=32, out_channels=4,
+    in_channels=4, mid_block_type="UNetMidBlock2DCrossAttn", out_channels=4,
     projection_class_embeddings_input_dim=2816,  # 1280 pooled text + 6 time ids x 256
     sample_size=128, transformer_layers_per_block=[1, 2, 10],
     up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
@@ -69,12 +71,11 @@ SD_VAE = dict(
 )
 # lllyasviel/sd-controlnet-canny, config.json (a trainable copy of the SD1.5 encoder half)
 SD15_CONTROLNET = dict(
-    act_fn="silu", attention_head_dim=8, block_out_channels=[320, 640, 1280, 1280],
+    _SD_LAYOUT, attention_head_dim=8, block_out_channels=[320, 640, 1280, 1280],
     conditioning_embedding_out_channels=[16, 32, 96, 256], cross_attention_dim=768,
     down_block_types=["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                       "DownBlock2D"],
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=4, layers_per_block=2,
-    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, use_linear_projection=False,
+    in_channels=4, mid_block_scale_factor=1, use_linear_projection=False,
 )
 # facebook/DiT-XL-2-256, transformer/config.json (675 M parameters; arxiv 2212.09748)
 DIT_XL_2 = dict(
@@ -106,12 +107,11 @@ SD21_UNET = dict(SD15_UNET, attention_head_dim=[5, 10, 20, 20], cross_attention_
 # concatenated), the noise level of that image as a class label (num_classes 1000), OpenCLIP-H
 # context. The latent has the INPUT image's side; its VAE upsamples 4x.
 SD_X4_UPSCALER_UNET = dict(
-    act_fn="silu", attention_head_dim=8, block_out_channels=[256, 512, 512, 1024],
+    _SD_LAYOUT, attention_head_dim=8, block_out_channels=[256, 512, 512, 1024],
     center_input_sample=False, cross_attention_dim=1024,
     down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D",
                       "CrossAttnDownBlock2D"],
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, in_channels=7, layers_per_block=2,
-    mid_block_scale_factor=1, norm_eps=1e-5, norm_num_groups=32, num_class_embeds=1000,
+    in_channels=7, mid_block_scale_factor=1, num_class_embeds=1000,
     only_cross_attention=[True, True, True, False], out_channels=4, sample_size=128,
     up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"],
     use_linear_projection=True,
