@@ -37,7 +37,7 @@ def probes_installed() -> bool:
 
 
 # Seconds each probe took in the quick profile on a 2-core CPU (benchmarks/bench_probe_quick.py
-# --only all, 2026-11-26; conditioning re-timed with its per-class quality, `genarch probe --only
+# --only all; conditioning re-timed with its per-class quality, `genarch probe --only
 # conditioning`: 61 s): the progress bar's weights across probes, and the times the page quotes.
 QUICK_CPU_SECONDS = {"inference": 84, "training": 172, "conditioning": 61, "steering": 60, "hybrid": 49}
 

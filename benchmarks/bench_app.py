@@ -1,4 +1,4 @@
-"""Speed of the app and the reports (issue 5's goals). Prints figures; asserts nothing.
+"""Speed of the app and the reports against their goals. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/bench_app.py [--repeats 5] [--no-browser]
 

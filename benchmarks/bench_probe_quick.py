@@ -1,7 +1,7 @@
 """Speed goals of the quick profile on this 2-core CPU, run as a user would:
 
     python benchmarks/bench_probe_quick.py                      # --only inference: goal <= 90 s
-    python benchmarks/bench_probe_quick.py --only inference,training   # issue 4: <= 6 min
+    python benchmarks/bench_probe_quick.py --only inference,training   # goal <= 6 min
     python benchmarks/bench_probe_quick.py --only all     # + conditioning, steering, hybrid: <= 10 min
 
 Runs the command as a user would (a fresh process, so torch and diffusers imports count) and
@@ -19,7 +19,7 @@ import tempfile
 import time
 
 ALL = "inference,training,conditioning,steering,hybrid"
-# Issue 6: the controllability probes may add at most 4 minutes to issue 4's 6.
+# The controllability probes may add at most 4 minutes to the 6 of inference and training.
 GOALS_S = {"inference": 90.0, "inference,training": 360.0, ALL: 600.0}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -1,4 +1,4 @@
-"""Speed of the decision path (issue 2's goals). Prints figures; asserts nothing.
+"""Speed of the decision path against its goals. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/bench_recommend.py [--repeats 9]
 

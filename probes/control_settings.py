@@ -71,7 +71,8 @@ CONDITIONING_PRESETS = {
     ("quick", "cpu"): ConditioningSettings(),
     ("full", "cpu"): ConditioningSettings(gan_steps=1500, diffusion_steps=1200, guidance_scales=(0.0, 1.0, 2.0, 3.0, 5.0),
                                           nfe=20, samples_per_class=40),
-    # GPU presets are not yet timed on a GPU (issue 6 was built on a CPU): sized by step counts
+    # GPU presets are not yet timed on a GPU (the probes were built and timed on a CPU): sized by
+    # step counts
     ("quick", "gpu"): ConditioningSettings(gan_steps=1000, diffusion_steps=1000, samples_per_class=50),
     ("full", "gpu"): ConditioningSettings(resolution=32, gan_steps=2000, diffusion_steps=2000, gan_width=32,
                                           diffusion_width=32, guidance_scales=(0.0, 1.0, 2.0, 3.0, 5.0, 7.5),
@@ -103,7 +104,8 @@ STEERING_PRESETS = {
     ("quick", "cpu"): SteeringSettings(),
     ("full", "cpu"): SteeringSettings(gan_steps=1500, diffusion_steps=1200, images=300, nfe=50, jump_length=10,
                                       jump_n_sample=4, gan_optimisation_steps=400),
-    # GPU presets are not yet timed on a GPU (issue 6 was built on a CPU): sized by step counts
+    # GPU presets are not yet timed on a GPU (the probes were built and timed on a CPU): sized by
+    # step counts
     ("quick", "gpu"): SteeringSettings(gan_steps=1000, diffusion_steps=1000, images=300, nfe=50, jump_length=10,
                                        jump_n_sample=4, gan_optimisation_steps=400),
     ("full", "gpu"): SteeringSettings(resolution=32, gan_steps=2000, diffusion_steps=2000, gan_width=32,

@@ -11,7 +11,7 @@ Unreadable or corrupt files are skipped and counted, and so are files that resol
 (a symlink out of it: only what is inside the folder is read; symlinked sub-folders are not entered)
 and decompression bombs (PIL's DecompressionBombError, and its warning treated as an error: an image
 whose header claims more pixels than Image.MAX_IMAGE_PIXELS). A folder laid out as DIR/<class>/*.png gives
-class labels (used by mode coverage and issue 6's conditional probes); otherwise labels are None.
+class labels (used by mode coverage and the conditioning probe); otherwise labels are None.
 A held-out real split (default 20%) is kept apart for evaluation.
 """
 from __future__ import annotations

@@ -17,7 +17,8 @@ noise schedule (1000 steps, linear betas 1e-4..0.02; arxiv 2006.11239):
   recommendation for pixel-space models, which these are). Without it the probes' short-trained
   denoisers blow up: on the quick training probe's full-data run, half the pixels of 10-step
   samples left [−1.5, 1.5] and FID on domain features was 6.9 for seeds 0 and 1; with it, no
-  pixel did and FID was 1.8–1.9 (2026-11-26, 2-core AMD EPYC).
+  pixel did and FID was 1.8–1.9 (`genarch probe --profile quick --only training --device cpu`, 2-core
+  AMD EPYC).
 """
 from __future__ import annotations
 

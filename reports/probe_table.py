@@ -181,7 +181,7 @@ def _floor(section: dict, key: str, words: str) -> str:
 
 
 def control_tables(results: dict) -> str:
-    """The conditioning, steering and hybrid sections (issue 6), each a small table; a section
+    """The conditioning, steering and hybrid sections, each a small table; a section
     that is missing is left out, an incomplete one is marked, a skipped one says why."""
     blocks = []
     cond = results.get("conditioning")

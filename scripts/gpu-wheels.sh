@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
-# The image's own list (the device tool's KINDS.md, 2026-11-17) holds torch, torchvision, numpy,
+# The image's own list (the device tool's KINDS.md) holds torch, torchvision, numpy,
 # scipy, pillow, huggingface-hub, safetensors, regex, requests, filelock, tqdm, but neither
 # importlib-metadata nor lazy-importer; zipp goes along because importlib-metadata needs >= 3.20.
 packages=(diffusers torch-fidelity importlib-metadata lazy-importer zipp)

@@ -1,4 +1,4 @@
-"""`genarch app` on a network (issue 12, item 5): the shipped .streamlit/config.toml and the flags
+"""`genarch app` on a network: the shipped .streamlit/config.toml and the flags
 `genarch app` passes agree; SIGTERM or Ctrl-C stops the Streamlit child too (nothing left serving);
 no external-IP lookup; a loaded file that breaks a page leaves a session that can still clear it."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The command line never shows a traceback (issue 12): hypothesis fuzzing of `genarch recommend`
+"""The command line never shows a traceback: hypothesis fuzzing of `genarch recommend`
 and `genarch questions` in-process (exit 2 with one line, or sane output: strict JSON, no control
 characters), and the last-resort handling of Ctrl-C, broken pipes and bugs."""
 from __future__ import annotations

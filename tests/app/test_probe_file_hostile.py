@@ -1,4 +1,4 @@
-"""Hostile probe-results files through every command that reads them, in-process (issue 12, item 1).
+"""Hostile probe-results files through every command that reads them, in-process.
 
 Each file in the corpus goes to `genarch recommend`, `genarch report` and `genarch estimate` (and
 the app's upload): the answer is exit code 2 with exactly one line on stderr, or a sane output (no

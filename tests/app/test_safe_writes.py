@@ -1,4 +1,4 @@
-"""Safe writes (issue 12, item 4): one helper (probes/atomic.py) for reports, probe results,
+"""Safe writes: one helper (probes/atomic.py) for reports, probe results,
 calibration and FLOP counts; a planted symlink is never followed, a FIFO, device or folder is
 refused in one line, no temporary file is left behind; the probe lock follows no planted link."""
 from __future__ import annotations

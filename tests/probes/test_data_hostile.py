@@ -1,4 +1,4 @@
-"""`--data` with hostile content (issue 12, item 4): files reached through symlinks out of the folder
+"""`--data` with hostile content: files reached through symlinks out of the folder
 and decompression bombs are skipped and counted, never read; the good images still load."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The probe-results reader under fuzzing and limits (issue 12, item 1): whatever a file holds, the
+"""The probe-results reader under fuzzing and limits: whatever a file holds, the
 reader answers InputError in one printable line, or results that every consumer (the rubric's
 evidence, the cost model, the decision) takes without an exception or an insane number."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hostile answers files (issue 12): a corpus through `genarch recommend` in-process, each refused
+"""Hostile answers files: a corpus through `genarch recommend` in-process, each refused
 with exit 2 and one short line, fast; and hypothesis fuzzing of rubric.answers.parse / validate:
 every input is either refused with an InputError or gives answers the engine and the JSON
 contract handle (strict JSON, no NaN, no negative time or money)."""

@@ -1,4 +1,4 @@
-"""The JSON contract is always sane (issue 12): strict JSON, every number finite, every time and
+"""The JSON contract is always sane: strict JSON, every number finite, every time and
 amount of money ≥ 0, over the whole answers space; a figure that would be NaN, infinite or
 negative is refused naming its source; strings from files lose their control characters."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Controllability and hybrid measurements in the decision (issue 6): the conditioning criterion
+"""Controllability and hybrid measurements in the decision: the conditioning criterion
 blends measured class accuracy and inpainting, and the hybrid's steps, distillation cost,
 fidelity and diversity come from the hybrid probe. Evidence is built from results sections by
 probes.control_summary (torch-free), as `genarch recommend --probe-results` does.
