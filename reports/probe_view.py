@@ -26,7 +26,7 @@ def inference_records(sets: list[ProbeSet], usd_per_hour: float | None = None) -
     """Every inference row of every file, flattened, with `machine` and `model` labels.
 
     `usd_per_1k_samples` is the row's device time priced at `usd_per_hour` (the questionnaire's
-    gpu_hourly_usd): latency ms per sample × price / 3600 (probes.cost_model)."""
+    gpu_hourly_usd): rubric.estimates.usd_per_1k_samples, the one USD formula."""
     records = []
     for s in sets:
         for row in s.results.get("inference") or []:
