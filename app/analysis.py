@@ -8,6 +8,8 @@ by the catalog's peak ratio, or keeps the catalog assumption, and says which. To
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from probes.cost_model import device_profile
 from probes.probe_set import ProbeSet, incomplete_sections, unique_labels
@@ -77,7 +79,7 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
     used = chosen or next((s for _, s in found.values() if s is not None), sets[0])
     return {"device_profile": device_profile(chosen.results) if chosen else None, "notes": notes,
             "probe_results": used.source,
-            **{name: e and {**e, "file": s.source} for name, (e, s) in found.items()}}
+            **{name: e and replace(e, file=s.source) for name, (e, s) in found.items()}}
 
 
 def _unused_sections(sets: list[ProbeSet], found: dict) -> list[str]:

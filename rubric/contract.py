@@ -68,6 +68,7 @@ from rubric.engine import Decision
 from rubric.errors import OutputError, clean_text
 from rubric.knowledge import Knowledge
 from rubric.knowledge import load as load_knowledge
+from rubric import measured
 from rubric import what_if as what_if_mod
 
 SCHEMA_VERSION = 1
@@ -261,9 +262,6 @@ def to_dict(decision: Decision, answers: dict, knowledge: Knowledge | None = Non
         "notes": list(decision.notes),
         "evidence": {"probe_results": decision.evidence.get("probe_results"),
                      "device_profile": decision.evidence.get("device_profile"),
-                     "training": decision.evidence.get("training"),
-                     "conditioning": decision.evidence.get("conditioning"),
-                     "steering": decision.evidence.get("steering"),
-                     "hybrid": decision.evidence.get("hybrid")},
+                     **{name: measured.plain(measured.section(decision.evidence, name)) for name in measured.SECTIONS}},
         "answers": dict(answers),
     })

@@ -23,6 +23,7 @@ from typing import Any
 
 from rubric import latency_model as lm
 from rubric.knowledge import Architecture, Device, Family, Knowledge, Variant
+from rubric.measured import HybridEvidence, measured_at, relevance
 
 HOURS_PER_WEEK = 168.0
 
@@ -384,7 +385,7 @@ def training_rate(arch: Architecture, resolution: int, device: Device, knowledge
 
 
 def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: str,
-                   hybrid: dict | None = None, dm: DeviceModel | None = None
+                   hybrid: HybridEvidence | None = None, dm: DeviceModel | None = None
                    ) -> tuple[float, float, list[str], bool, float]:
     """(fixed GPU-hours, GPU-hours per image used, the sources, whether a budget was carried from
     another device, the most the plan can cost: a fine-tune no more than training from scratch) on `target_gpu` at the asked resolution. A published budget moves between
@@ -436,50 +437,27 @@ def _training_cost(plan: Plan, answers: dict, knowledge: Knowledge, target_gpu: 
             scratch = source.training.get("from_scratch")
             reference = scaled(scratch.gpu_hours, scratch, source.denoiser) if scratch else fixed
             fraction = distill.fraction_of_teacher
-            measured = (hybrid or {}).get("distillation_share_of_teacher_train_s")
+            measured = hybrid.distillation_share_of_teacher_train_s if hybrid else None
             if measured is not None:
                 w, weight_words = _hybrid_weight(knowledge, hybrid, plan.variant, answers["resolution"])
                 fraction = (1 - w) * fraction + w * measured
                 sources.append(f"measured: distillation took {measured:.2f}× the teacher's training time "
-                               f"({hybrid['source']} on {hybrid.get('where', 'probe data')}); "
+                               f"({measured_at(hybrid)}); "
                                f"blended with the assumption ({weight_words}): {fraction:.2f} of the teacher's GPU-hours")
             fixed += reference * fraction
             sources.append(distill.source)
     return fixed, per_image, sources, bool(carried), fixed + cap
 
 
-def evidence_relevance(knowledge: Knowledge, section: dict | None, resolution: int,
-                       production_params: float) -> tuple[float, str]:
-    """How far a probe section's measurement speaks for a production model of `production_params`
-    at `resolution` (0–1), and the words that say why (criteria.yaml evidence_relevance): less on
-    the bundled data than on the user's own, less the more doublings of image side and of
-    parameter count lie between the probe's reference model and the production one."""
-    spec = knowledge.evidence_relevance
-    scale = (section or {}).get("scale") or {}
-    factor, why = 1.0, []
-    if not scale.get("own_data"):
-        factor *= spec["bundled_data"]
-        why.append(f"bundled data ×{spec['bundled_data']:g}")
-    octaves = 0.0
-    probe_side = scale.get("resolution")
-    if probe_side:
-        octaves += max(0.0, math.log2(resolution / probe_side)) / spec["resolution_octaves_per_halving"]
-        why.append(f"{probe_side:g} px probe for {resolution} px")
-    probe_params = scale.get("params")
-    if probe_params:
-        octaves += max(0.0, math.log2(production_params / probe_params)) / spec["parameter_octaves_per_halving"]
-        why.append(f"{probe_params / 1e6:.2g} M-parameter probe for {production_params / 1e6:,.0f} M")
-    return factor / (1.0 + octaves), ", ".join(why)
-
-
-def _hybrid_weight(knowledge: Knowledge, hybrid: dict, variant: Variant, resolution: int) -> tuple[float, str]:
+def _hybrid_weight(knowledge: Knowledge, hybrid: HybridEvidence, variant: Variant,
+                   resolution: int) -> tuple[float, str]:
     """The evidence weight the hybrid probe earns for this student, and why."""
-    r, why = evidence_relevance(knowledge, hybrid, resolution, knowledge.architectures[variant.denoiser].params)
+    r, why = relevance(knowledge, hybrid, resolution, knowledge.architectures[variant.denoiser].params)
     w = knowledge.evidence_weight * r
     return w, f"evidence weight {w:.2f}: {knowledge.evidence_weight:g} × relevance {r:.2f}" + (f", {why}" if why else "")
 
 
-def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge,
+def student_nfe(variant: Variant, hybrid: HybridEvidence | None, knowledge: Knowledge,
                 resolution: int | None = None) -> tuple[int, str | None]:
     """Denoiser calls per sample for a distilled variant, from the hybrid probe when it ran.
 
@@ -491,19 +469,19 @@ def student_nfe(variant: Variant, hybrid: dict | None, knowledge: Knowledge,
     if hybrid is None or variant.teacher is None:
         return variant.nfe, None
     low, high = variant.nfe_range or (1, variant.nfe)
-    measured = f"{hybrid['student_nfe']}-step student FID {hybrid['student_fid']:.3g}, its {hybrid['teacher_nfe']}-step " \
-               f"teacher's {hybrid['teacher_fid']:.3g}"
-    where = f"{hybrid['source']} on {hybrid.get('where', 'probe data')}"
-    if not hybrid.get("meets_tolerance"):
+    measured = f"{hybrid.student_nfe}-step student FID {hybrid.student_fid:.3g}, its {hybrid.teacher_nfe}-step " \
+               f"teacher's {hybrid.teacher_fid:.3g}"
+    where = measured_at(hybrid)
+    if not hybrid.meets_tolerance:
         return high, (f"{high} network evaluations per sample, the top of the published range: no measured student "
-                      f"stayed within {hybrid['tolerance']:g}× its teacher's FID (best: {measured}; {where})")
+                      f"stayed within {hybrid.tolerance:g}× its teacher's FID (best: {measured}; {where})")
     w, weight_words = _hybrid_weight(knowledge, hybrid, variant, resolution or knowledge.architectures[
         variant.denoiser].reference_resolution)
-    nfe = min(high, max(low, round(variant.nfe ** (1 - w) * hybrid["student_nfe"] ** w)))
-    speed = f", {hybrid['speedup']:.1f}× faster than the teacher as measured" if hybrid.get("speedup") else ""
+    nfe = min(high, max(low, round(variant.nfe ** (1 - w) * hybrid.student_nfe ** w)))
+    speed = f", {hybrid.speedup:.1f}× faster than the teacher as measured" if hybrid.speedup else ""
     return nfe, (f"{nfe} network evaluations per sample: the catalog's {variant.nfe} moved toward the measured "
-                 f"{hybrid['student_nfe']} (geometric mean, {weight_words}; published range {low}–{high}); "
-                 f"measured: {measured}, within {hybrid['tolerance']:g}×{speed} ({where})")
+                 f"{hybrid.student_nfe} (geometric mean, {weight_words}; published range {low}–{high}); "
+                 f"measured: {measured}, within {hybrid.tolerance:g}×{speed} ({where})")
 
 
 @dataclass(frozen=True)
@@ -524,7 +502,7 @@ class Serving:
 
 
 def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: DeviceModel,
-                 hybrid: dict | None = None) -> Serving:
+                 hybrid: HybridEvidence | None = None) -> Serving:
     """Latency at batch 1 and money at the serving batch (batch 1 when the batch would break the
     latency limit). On demand, the device-seconds used are billed; dedicated, whole devices all
     month, enough for the volume at peak (about twice the mean) and at least one."""
@@ -558,7 +536,7 @@ def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: Devi
 
 
 def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel,
-             hybrid: dict | None = None, serving: Serving | None = None) -> Estimate:
+             hybrid: HybridEvidence | None = None, serving: Serving | None = None) -> Estimate:
     """The cost of one plan. `hybrid`: probes.control_summary.hybrid_evidence(...), for distilled
     variants; `serving`: the variant's serving cost, when already computed."""
     hw = knowledge.hardware_assumptions
@@ -609,8 +587,8 @@ def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm
         figures.append(Figure("checkpoint licence", ck.licence, "", ck.source))
     figures.append(Figure("data needs", data["images_for_good_quality"], "images", family.data["source"]))
     if serving.nfe_reason:
-        figures.append(Figure("distilled student steps", hybrid["student_nfe"], "NFE",
-                              f"measured: {hybrid['source']} on {hybrid.get('where', 'probe data')}"))
+        figures.append(Figure("distilled student steps", hybrid.student_nfe, "NFE",
+                              f"measured: {measured_at(hybrid)}"))
     base = Estimate(
         family=family.id, variant=variant, nfe=serving.nfe, cfg=serving.guided, flops_per_sample=serving.flops,
         latency_ms_per_sample=serving.latency_ms, usd_per_1k_samples=serving.usd_per_1k,
@@ -664,7 +642,7 @@ def family_plans(family: Family, answers: dict, knowledge: Knowledge) -> list[Pl
 
 
 def estimate_plans(answers: dict, knowledge: Knowledge, measured: dict | None = None,
-                   hybrid: dict | None = None, families: list[str] | None = None) -> dict[str, list[Estimate]]:
+                   hybrid: HybridEvidence | None = None, families: list[str] | None = None) -> dict[str, list[Estimate]]:
     """Family (all, or those named) -> an estimate for each of its plans (serving costed once per
     variant)."""
     dm = device_model(knowledge, answers["serving_hardware"], measured, answers.get("serving_stack", "eager"))

@@ -7,12 +7,12 @@ the sourced figures themselves. Pure functions; no I/O.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
-from rubric.estimates import Estimate, Figure, evidence_relevance, weights_source
+from rubric import measured
+from rubric.estimates import Estimate, Figure, weights_source
 from rubric.knowledge import Criterion, Family, Knowledge
-from rubric.uncertainty import se_mean, se_paired_share_difference, se_share
 
 # Ratios beyond 2^±64 (about 1.8e19; zero budgets, zero costs) are treated as 2^±64. The cap is
 # far beyond the ratios of realistic answers (a 1 µs budget against SDXL at 4096² on a CPU, about
@@ -39,37 +39,29 @@ class Context:
     knowledge: Knowledge
     family: Family
     estimate: Estimate
-    evidence: dict = field(default_factory=dict)
-
-    def measured(self) -> dict | None:
-        """This family's training-probe measurements, if any (probes.training_summary)."""
-        training = self.evidence.get("training") or {}
-        return (training.get("families") or {}).get(self.family.id)
+    evidence: dict = field(default_factory=dict)  # rubric.measured reads it
 
 
 def relevance(ctx: Context, section: str) -> tuple[float, str]:
     """How far a probe section's measurement speaks for this plan's production setting (0–1), and
     the words that say why (criteria.yaml evidence_relevance)."""
-    return evidence_relevance(ctx.knowledge, ctx.evidence.get(section), ctx.answers["resolution"],
+    return measured.relevance(ctx.knowledge, measured.section(ctx.evidence, section), ctx.answers["resolution"],
                               ctx.knowledge.architectures[ctx.estimate.variant.denoiser].params)
 
 
-def _blend(ctx: Context, prior: float, measured: float, section: str = "training") -> tuple[float, str]:
-    """Prior and measurement blended at the evidence weight times the measurement's relevance;
+def _blend(ctx: Context, prior: float, value: float, section: str) -> tuple[float, str]:
+    """Prior and measured value blended at the evidence weight times the measurement's relevance;
     the words say how far the measurement moved the utility and why it got that weight."""
     r, why = relevance(ctx, section)
     w = ctx.knowledge.evidence_weight * r
-    blended = (1 - w) * prior + w * measured
+    blended = (1 - w) * prior + w * value
     return blended, (f" (measurement weight {w:.2f}: {ctx.knowledge.evidence_weight:g} × relevance {r:.2f}"
                      f"{', ' + why if why else ''}; moved {prior:.2f} → {blended:.2f})")
 
 
-def _measured_figure(ctx: Context, section: str, name: str, value, unit: str = "") -> Figure:
-    """A figure from a probe's evidence section, its source naming the probe, data, device and file."""
-    evidence = ctx.evidence.get(section) or {}
-    return Figure(name, value, unit, f"measured: {evidence.get('source', f'genarch probe ({section})')} on "
-                                     f"{evidence.get('where', 'probe data')}, "
-                                     f"{evidence.get('file') or ctx.evidence.get('probe_results')}")
+def _measured_figure(ctx: Context, reading: measured.Reading) -> Figure:
+    """A measurement's figure, its source naming the probe, data, device and file."""
+    return Figure(*reading.figure, measured.figure_source(ctx.evidence, reading.section))
 
 
 def curve(ratio: float, params: dict) -> float:
@@ -128,97 +120,7 @@ def ratio_to_limit(c: Criterion, ctx: Context) -> Assessment:
     return Assessment(u_ref, text, figures)
 
 
-def _clip01(x: float) -> float:
-    return max(0.0, min(1.0, x))
-
-
-@dataclass(frozen=True)
-class Measured:
-    """A controllability measurement for a criterion: support on the published 0–1 scale, the
-    words (which quote its standard error where the file holds enough to compute one), the figure."""
-    support: float
-    text: str
-    figure: Figure
-
-
-def _plus_minus(value: float, se: float | None) -> str:
-    return f"{value:.2f}" + (f" ± {se:.2f}" if se is not None else "")
-
-
-def _measured_class_support(ctx: Context) -> Measured | None:
-    """Class conditioning measured by the conditioning probe: conditional accuracy placed
-    between chance (0) and the domain classifier's accuracy on real images (1)."""
-    m = (ctx.evidence.get("conditioning") or {}).get(ctx.family.id)
-    if not m or m.get("chance_accuracy") is None or not m.get("classifier_ceiling"):
-        return None
-    chance, ceiling, acc, n = m["chance_accuracy"], m["classifier_ceiling"], m["conditional_accuracy"], m.get("samples")
-    span = ceiling - chance
-    support = _clip01((acc - chance) / span) if span > 0 else 0.0
-    se = se_share(acc, n) / span if n and span > 0 else None
-    how = f" at guidance {m['guidance_scale']:g}" if m.get("guidance_scale") is not None else ""
-    on = f" on {n:,} samples" if n else ""
-    text = (f"class measured: conditional accuracy {acc:.2f}{how}{on} (chance {chance:.2f}, "
-            f"classifier on real images {ceiling:.2f}) -> {_plus_minus(support, se)}")
-    worst = m.get("worst_class")
-    if worst:
-        text += f", weakest class {worst['class']} at {worst['accuracy']:.2f}"
-        if worst.get("classifier_on_real") is not None:  # a class the judge cannot read caps every model
-            text += f" (the classifier reads real ones at {worst['classifier_on_real']:.2f})"
-    if m.get("precision_worst_class") is not None:
-        text += f", lowest per-class precision {m['precision_worst_class']:.2f}"
-    if m.get("guidance_cost_ratio"):
-        text += f"; guidance cost {m['guidance_cost_ratio']:.1f}× per sample"
-    return Measured(support, text, _measured_figure(ctx, "conditioning", "conditional accuracy", round(acc, 3), "share"))
-
-
-def _editing_se(m: dict, floor: dict, by_label: bool) -> float | None:
-    """Standard error of the completion's gain over the mean fill, before it is scaled to support:
-    paired when the file holds the image-by-image comparison (probes/steering.py, vs_mean_fill),
-    else treating the two shares as independent (which overstates it); None with neither."""
-    paired, n = m.get("vs_mean_fill") or {}, m.get("samples")
-    if by_label:
-        if paired.get("right_class_gained") is not None and paired.get("images"):
-            return se_paired_share_difference(paired["right_class_gained"], paired["right_class_lost"],
-                                              paired["images"])
-        return math.hypot(se_share(m["label_agreement"], n), se_share(floor["label_agreement"], n)) if n else None
-    if paired.get("hole_mse_difference_sd") is not None and paired.get("images"):
-        return se_mean(paired["hole_mse_difference_sd"], paired["images"])
-    return None
-
-
-def _measured_editing_support(ctx: Context) -> Measured | None:
-    """Post-hoc editing measured by the steering probe (inpainting without retraining): how much
-    of the gap from a mean-filled hole to the uncut truth the completion closes, read by the
-    domain classifier; by hole error against the mean fill when the data has no labels."""
-    steering = ctx.evidence.get("steering") or {}
-    m, floor = steering.get(ctx.family.id), steering.get("baseline")
-    if not m or not floor:
-        return None
-    truth = steering.get("label_agreement_of_truth")
-    by_label = (None not in (m.get("label_agreement"), floor.get("label_agreement"), truth)
-                and truth > floor["label_agreement"])
-    if by_label:
-        scale = truth - floor["label_agreement"]
-        support = _clip01((m["label_agreement"] - floor["label_agreement"]) / scale)
-        basis = (f"completions keep the class {m['label_agreement']:.2f} (mean fill {floor['label_agreement']:.2f}, "
-                 f"uncut truth {truth:.2f})")
-        figure = _measured_figure(ctx, "steering", f"{m['method']} label agreement", round(m["label_agreement"], 3), "share")
-    elif m.get("hole_mse") is not None and floor.get("hole_mse"):
-        scale = floor["hole_mse"]
-        support = _clip01(1.0 - m["hole_mse"] / scale)
-        basis = f"hole MSE {m['hole_mse']:.3g} against mean fill {floor['hole_mse']:.3g}"
-        figure = _measured_figure(ctx, "steering", f"{m['method']} hole MSE", round(m["hole_mse"], 4), "(data units)²")
-    else:
-        return None
-    se = _editing_se(m, floor, by_label)
-    se = se / scale if se is not None else None
-    method = m["method"].replace("_", " ")
-    on = f" on {m['samples']:,} images" if m.get("samples") else ""
-    ms = f", {m['latency_ms_per_sample']:.3g} ms per image" if m.get("latency_ms_per_sample") is not None else ""
-    return Measured(support, f"editing measured ({method}){on}: {basis}{ms} -> {_plus_minus(support, se)}", figure)
-
-
-MEASURED_SUPPORT = {"class": _measured_class_support, "editing": _measured_editing_support}
+MEASURED_SUPPORT = {"class": measured.class_support, "editing": measured.editing_support}
 
 
 def _teacher_family(ctx: Context) -> Family | None:
@@ -252,25 +154,24 @@ def conditioning_support(c: Criterion, ctx: Context) -> Assessment:
     teacher = _teacher_family(ctx)
     for kind in wanted:
         measure = MEASURED_SUPPORT.get(kind)
-        found = measure(ctx) if measure and support[kind] > 0 else None
+        found = measure(ctx.evidence, ctx.family.id) if measure and support[kind] > 0 else None
         if found:
-            support[kind], how = _blend(ctx, support[kind], found.support, "conditioning" if kind == "class" else "steering")
+            support[kind], how = _blend(ctx, support[kind], found.value, found.section)
             measured_texts.append(found.text + how)
-            figures.append(found.figure)
+            figures.append(_measured_figure(ctx, found))
             continue
         # A distilled family conditions and edits through its teacher's mechanism (guidance,
         # RePaint-style resampling) and is no better at it than its teacher: a measurement that
         # lowers the teacher family below the student's published support lowers the student to
         # it, so measuring one family never ranks the student above its teacher.
-        carried = measure(replace(ctx, family=teacher)) if measure and teacher and support[kind] > 0 else None
+        carried = measure(ctx.evidence, teacher.id) if measure and teacher and support[kind] > 0 else None
         if carried:
-            teacher_support, _ = _blend(ctx, teacher.conditioning_support[kind], carried.support,
-                                        "conditioning" if kind == "class" else "steering")
+            teacher_support, _ = _blend(ctx, teacher.conditioning_support[kind], carried.value, carried.section)
             if teacher_support < support[kind]:
                 measured_texts.append(f"{kind} capped at its {teacher.id} teacher's measured {teacher_support:.2f} "
                                       f"(published {support[kind]:.2f})")
                 support[kind] = teacher_support
-                figures.append(carried.figure)
+                figures.append(_measured_figure(ctx, carried))
     kinds = len(ctx.family.conditioning_support)
     shortfall = sum(1.0 - v for v in support.values()) / kinds
     utility = 0.5 * min(support.values()) + 0.5 * (1.0 - shortfall)
@@ -307,24 +208,11 @@ def data_sufficiency(c: Criterion, ctx: Context) -> Assessment:
     of = f"{used:,} of {available:,} images used" if used != available else f"{available:,} images available"
     text = f"{of}; ~{good:,} for good quality, {minimum:,} minimum ({how})"
     figures = [Figure("images for good quality", good, "images", ctx.family.data["source"])]
-    measured = ctx.measured()
-    needs = {f: m.get("images_needed") for f, m in ((ctx.evidence.get("training") or {}).get("families") or {}).items()}
-    if measured and measured.get("images_needed") and all(needs.values()):
-        user_data = bool(((ctx.evidence.get("training") or {}).get("scale") or {}).get("own_data")) or str(
-            (ctx.evidence.get("training") or {}).get("where", "")).startswith("folder")
-        need = measured["images_needed"]
-        if user_data:  # measured on the user's own images: compare with what the plan uses
-            m_utility = curve(_ratio(need, max(used, 1)), ctx.knowledge.curves["within_limit"])
-            text += f"; measured on your images: ~{need:,.0f} needed for the probe's target quality"
-        else:  # on the built-in data only the families' ratio carries over
-            ratio = need / min(needs.values())
-            m_utility = curve(ratio, ctx.knowledge.curves["relative_need"])
-            text += f"; measured: {ratio:.2g}× the images of the most data-efficient family for the probe's target quality"
-        if measured.get("images_needed_confidence") == "low":
-            text += " (extrapolated, low confidence)"
-        utility, moved = _blend(ctx, utility, m_utility)
-        text += moved
-        figures.append(_measured_figure(ctx, "training", "images needed for the probe's target FID", round(need), "images"))
+    need = measured.data_need(ctx.evidence, ctx.family.id, used)
+    if need:
+        utility, moved = _blend(ctx, utility, curve(need.value, ctx.knowledge.curves[need.curve]), need.section)
+        text += f"; {need.text}{moved}"
+        figures.append(_measured_figure(ctx, need))
     return Assessment(utility, text, tuple(figures), threshold - utility,
                       f"{ctx.family.id}: {used:,} images give data utility {utility:.2f} < {threshold:g} "
                       f"(~{minimum:,} minimum, {good:,} for good quality, {how})")
@@ -346,53 +234,15 @@ def family_score(c: Criterion, ctx: Context) -> Assessment:
         if bonus:
             text += f" + {bonus:.2f} for the team's GAN experience ({ctx.answers['team_gan_experience']})"
     figures = [Figure(name, round(utility, 3), "score 0–1", source)]
-    measured = ctx.measured()
-    if measured and name == "stability" and measured.get("divergence_rate") is not None:
-        spread = measured.get("relative_spread_full_data") or 0.0
-        m_utility = (1 - measured["divergence_rate"]) * (1 - min(1.0, spread))
-        text += (f"; measured: {measured['divergence_rate']:.0%} of {measured['runs']} runs diverged, "
-                 f"seed-to-seed FID spread {spread:.0%} -> {m_utility:.2f}")
-        utility, moved = _blend(ctx, utility, m_utility)
-        text += moved
-        figures.append(_measured_figure(ctx, "training", "runs diverged", f"{measured['divergence_rate']:.0%} of {measured['runs']}"))
-    elif measured and name == "diversity" and measured.get("classes"):
-        covered = measured["classes_covered_mean"] / measured["classes"]
-        m_utility = covered * math.exp(-measured["kl_mean"])
-        text += (f"; measured: {measured['classes_covered_mean']:.1f} of {measured['classes']} classes covered, "
-                 f"KL to the real histogram {measured['kl_mean']:.2f} -> {m_utility:.2f}")
-        utility, moved = _blend(ctx, utility, m_utility)
-        text += moved
-        figures.append(_measured_figure(ctx, "training", "classes covered", f"{measured['classes_covered_mean']:.1f} of {measured['classes']}"))
-    distilled = _measured_student(ctx, name) if e.in_house_distillation else None
-    if distilled:
-        m_utility, m_text, figure = distilled
-        text += f"; {m_text} -> {m_utility:.2f}"
-        utility, moved = _blend(ctx, utility, m_utility, "hybrid")
-        text += moved
-        figures.append(figure)
+    teacher = _teacher_family(ctx) if e.in_house_distillation else None
+    for reading in (measured.training_score(ctx.evidence, ctx.family.id, name),
+                    measured.student(ctx.evidence, name, getattr(teacher, name)) if teacher else None):
+        if reading:
+            utility, moved = _blend(ctx, utility, reading.value, reading.section)
+            text += f"; {reading.text}{moved}"
+            figures.append(_measured_figure(ctx, reading))
     return Assessment(utility, text, tuple(figures), threshold - utility,
                       f"{ctx.family.id}: {name} {utility:.2f} < {threshold:g}")
-
-
-def _measured_student(ctx: Context, name: str) -> tuple[float, str, Figure] | None:
-    """A distilled family's fidelity and diversity from the hybrid probe: the teacher family's
-    published score, scaled by what distillation kept of the teacher's quality on the probe's
-    data (FID ratio for fidelity, recall ratio for diversity; never above the teacher)."""
-    m, teacher = ctx.evidence.get("hybrid"), _teacher_family(ctx)
-    if not m or teacher is None:
-        return None
-    steps = f"the {m['student_nfe']}-step student"
-    if name == "fidelity" and m.get("student_fid") and m.get("teacher_fid"):
-        kept = min(1.0, m["teacher_fid"] / m["student_fid"])
-        text = (f"measured: {steps}'s FID {m['student_fid']:.3g} against its {m['teacher_nfe']}-step "
-                f"teacher's {m['teacher_fid']:.3g} keeps {kept:.0%} of the teacher's {teacher.fidelity:.2f}")
-        return teacher.fidelity * kept, text, _measured_figure(ctx, "hybrid", "student FID", round(m["student_fid"], 3))
-    if name == "diversity" and m.get("student_recall") is not None and m.get("teacher_recall"):
-        kept = min(1.0, m["student_recall"] / m["teacher_recall"])
-        text = (f"measured: {steps}'s recall {m['student_recall']:.2f} against its teacher's "
-                f"{m['teacher_recall']:.2f} keeps {kept:.0%} of the teacher's {teacher.diversity:.2f}")
-        return teacher.diversity * kept, text, _measured_figure(ctx, "hybrid", "student recall", round(m["student_recall"], 3))
-    return None
 
 
 def maintenance(c: Criterion, ctx: Context) -> Assessment:

@@ -2,7 +2,7 @@
 import json
 
 from app.analysis import analyse, choose
-from reports.probe_view import ProbeSet
+from probes.probe_set import ProbeSet
 from rubric import answers
 
 from tests.app.conftest import probe_bytes

@@ -77,8 +77,8 @@ def test_higher_guidance_gives_higher_accuracy_and_costs_two_forwards(measured):
     assert acc[1] > acc[0] + 0.15 and acc[2] > acc[1] + 0.05
     assert [rows[s]["forwards_per_sample"] for s in SCALES] == [10, 10, 20]
     evidence = conditioning_evidence(measured)
-    assert evidence["diffusion"]["guidance_raises_accuracy"] is True
-    assert evidence["diffusion"]["guidance_scale"] == 3.0 and evidence["gan"]["accuracy_over_chance"] >= 3
+    assert evidence.diffusion.guidance_raises_accuracy is True
+    assert evidence.diffusion.guidance_scale == 3.0 and evidence.gan.accuracy_over_chance >= 3
 
 
 def test_accuracy_metric_can_fail_on_mismatched_labels():

@@ -63,10 +63,10 @@ def test_one_step_student_reproduces_the_teachers_four_step_samples():
 
 def test_evidence_compares_student_with_teacher(measured):
     evidence = hybrid_evidence(measured)
-    assert evidence["teacher_nfe"] == 4 and evidence["student_nfe"] in (1, 2)
-    assert evidence["speedup"] == pytest.approx(evidence["teacher_latency_ms_per_sample"]
-                                                / evidence["student_latency_ms_per_sample"])
-    assert evidence["distillation_train_s"] > 0 and evidence["gan_fid"] is not None
+    assert evidence.teacher_nfe == 4 and evidence.student_nfe in (1, 2)
+    assert evidence.speedup == pytest.approx(evidence.teacher_latency_ms_per_sample
+                                             / evidence.student_latency_ms_per_sample)
+    assert evidence.distillation_train_s > 0 and evidence.gan_fid is not None
 
 
 def test_two_step_target_of_an_exact_teacher_is_the_clean_image():

@@ -91,7 +91,7 @@ def test_probe_measures_every_method_and_keeps_the_known_region(measured):
     assert rows["repaint"]["forwards_per_sample"] > rows["replace"]["forwards_per_sample"] == TINY.nfe
     assert rows["latent_optimisation"]["forwards_per_sample"] == TINY.gan_optimisation_steps + 1
     evidence = steering_evidence(measured)
-    assert evidence["diffusion"]["method"] == "repaint" and evidence["gan"]["method"] == "latent_optimisation"
+    assert evidence.diffusion.method == "repaint" and evidence.gan.method == "latent_optimisation"
 
 
 def test_the_uncut_truth_is_scored_against_the_train_split_as_the_completions_are(measured):

@@ -2,6 +2,8 @@
 PDF outputs and of the Recommendation page."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from probes.control_summary import conditioning_evidence, hybrid_evidence
 from reports.markdown import render as render_markdown
 from reports.text import evidence_lines, render
@@ -26,8 +28,8 @@ def test_without_probe_results_everything_is_published_or_assumed():
 
 def test_measured_sections_name_their_file():
     evidence = {"probe_results": "a.json",
-                "conditioning": {**conditioning_evidence(conditioning_results(0.5, {1.0: 0.6})), "file": "cond.json"},
-                "hybrid": {**hybrid_evidence(hybrid_results({1: 2.5})), "file": "hybrid.json"}}
+                "conditioning": replace(conditioning_evidence(conditioning_results(0.5, {1.0: 0.6})), file="cond.json"),
+                "hybrid": replace(hybrid_evidence(hybrid_results({1: 2.5})), file="hybrid.json")}
     result = _result(evidence, conditioning=["class"])
     lines = evidence_lines(result)
     assert "class-conditioning support: measured by the conditioning probe (cond.json), blended" in lines[2]

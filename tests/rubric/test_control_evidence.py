@@ -15,6 +15,7 @@ import pytest
 from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from rubric import engine, estimates, knowledge
 from rubric.answers import validate
+from rubric.measured import Scale
 
 KB = knowledge.load()
 W = KB.evidence_weight
@@ -102,14 +103,14 @@ def published(estimate: estimates.Estimate, kind: str) -> float:
 def measured_weight(d: engine.Decision, section: str, estimate: estimates.Estimate, resolution: int) -> float:
     """evidence_weight × relevance, by hand from the section's scale: × 0.5 for the bundled digits,
     over 1 + (octaves of side) / 4 + (octaves of parameters) / 8 up to the production plan."""
-    spec, scale = KB.evidence_relevance, d.evidence[section]["scale"]
-    factor = 1.0 if scale["own_data"] else spec["bundled_data"]
+    spec, scale = KB.evidence_relevance, d.evidence[section].scale
+    factor = 1.0 if scale.own_data else spec["bundled_data"]
     octaves = 0.0
-    if scale.get("resolution"):
-        octaves += max(0.0, math.log2(resolution / scale["resolution"])) / spec["resolution_octaves_per_halving"]
-    if scale.get("params"):
+    if scale.resolution:
+        octaves += max(0.0, math.log2(resolution / scale.resolution)) / spec["resolution_octaves_per_halving"]
+    if scale.params:
         production = KB.architectures[estimate.variant.denoiser].params
-        octaves += max(0.0, math.log2(production / scale["params"])) / spec["parameter_octaves_per_halving"]
+        octaves += max(0.0, math.log2(production / scale.params)) / spec["parameter_octaves_per_halving"]
     return W * factor / (1 + octaves)
 
 
@@ -283,7 +284,7 @@ def test_a_digits_probe_moves_an_sdxl_1024_product_less_than_a_64_px_one():
         # RePaint closes none of the gap, on the bundled digits at 16 px (probes/control_settings.py)
         # with 0.18 M-parameter reference models, the side recorded with the data as probes/data.py does
         d = decide(a, steering=steering_results(repaint=0.4, latent=0.9, data={**DATA, "resolution": 16}))
-        assert d.evidence["steering"]["scale"] == {"resolution": 16, "params": PROBE_PARAMS, "own_data": False}
+        assert d.evidence["steering"].scale == Scale(resolution=16, params=PROBE_PARAMS, own_data=False)
         est = d.estimates["diffusion"]
         assert est.variant.id == prior.estimates["diffusion"].variant.id
         w = measured_weight(d, "steering", est, resolution)
