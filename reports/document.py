@@ -156,14 +156,18 @@ def robustness(result: dict) -> list:
     return blocks
 
 
+def estimate_label(estimate: dict) -> str:
+    """'SD-Turbo, 1 step, 1 NFE, basis: catalog': what an estimate was computed for."""
+    name = variant_title(estimate.get("variant_name") or estimate["variant"], estimate["nfe"])
+    return f"{name}, {estimate['nfe']} NFE, basis: {estimate['basis']}"
+
+
 def assumptions(result: dict) -> list:
     blocks = [Heading("Estimates and their assumptions")]
     for family, e in result["estimates"].items():
         interval = e.get("latency_interval_ms")
         extra = f", interval {ms(interval[0])} to {ms(interval[1])}" if interval else ""
-        name = variant_title(e.get("variant_name") or e["variant"], e["nfe"])
-        blocks.append(Paragraph(f"{family} ({name}, {e['nfe']} NFE, "
-                                f"basis: {e['basis']}{extra}):"))
+        blocks.append(Paragraph(f"{family} ({estimate_label(e)}{extra}):"))
         blocks.append(Bullets(tuple(e["assumptions"])))
     return blocks
 

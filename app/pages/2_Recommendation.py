@@ -4,7 +4,8 @@ import streamlit as st
 
 from app import form, state, views
 from reports import charts
-from reports.document import ALTERNATIVES_HEADER, FIGURES_HEADER, alternatives_rows, figure_rows, plan_lines
+from reports.document import (ALTERNATIVES_HEADER, FIGURES_HEADER, alternatives_rows, estimate_label, figure_rows,
+                              plan_lines)
 from reports.markdown import escape
 from reports.ranking import ranked
 from reports.text import evidence_lines, lead_sentence, why_heading
@@ -87,6 +88,5 @@ with st.expander("Weights that would change it, and the draws behind the robustn
     st.markdown("\n".join(f"- {escape(line, line_start=False)}" for line in what_would_change(result)))
 with st.expander("Estimates and their assumptions"):
     for family, e in result["estimates"].items():
-        st.markdown(f"**{family}** ({escape(e.get('variant_name') or e['variant'])}, {e['nfe']} NFE, "
-                    f"basis: {e['basis']})")
+        st.markdown(f"**{family}** ({escape(estimate_label(e), line_start=False)})")
         st.markdown("\n".join(f"- {escape(a, line_start=False)}" for a in e["assumptions"]))
