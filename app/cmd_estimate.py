@@ -175,8 +175,9 @@ def _ms(value: float) -> str:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
-    from probes.cost_model import predict, usd_per_1k_samples
+    from probes.cost_model import predict
     from probes.results import load_probe_results
+    from rubric.estimates import usd_per_1k_samples
 
     if args.flops_per_forward is None or args.nfe is None:
         raise InputError("--probe-results needs --flops-per-forward and --nfe")
@@ -198,13 +199,15 @@ def _run_probe(args: argparse.Namespace) -> int:
         return 0
     lo, hi = out["interval"]
     print(f"{out['latency_ms_per_sample']:.4g} ms per sample (interval {lo:.4g} to {hi:.4g} ms) "
-          f"on {out['device_name']}, {out['dtype']}, {nfe} NFE at batch {batch}"
-          + (" [extrapolated beyond the measured FLOP range]" if out["extrapolated"] else ""))
+          f"on {out['device_name']}, {out['dtype']}, {nfe} NFE at batch {batch}, "
+          f"{out['architecture_fit']} fit")
     print(f"{out['throughput_samples_per_s']:.4g} samples/s")
     if usd is not None:
         ulo, uhi = out["usd_per_1k_samples_interval"]
         print(f"${out['usd_per_1k_samples']:.4g} per 1,000 samples (${ulo:.4g} to ${uhi:.4g}) at ${usd:g}/h")
     print("basis: probe")
+    for reason in out["outside"]:
+        print(f"outside what was measured: {reason}")
     if not results["complete"]:
         print("note: the probe results are partial (complete: false)")
     return 0

@@ -48,7 +48,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "(CPU-friendly); inception = torch-fidelity's InceptionV3, downloaded once "
                         "(falls back to domain offline, and says so). The two are not comparable")
     parser.add_argument("--seed", type=int, default=0, help="seed for weights and noise")
+    parser.add_argument("--threads", default=None, metavar="N",
+                        help="torch threads while measuring (default: torch's, one per physical core); "
+                        "recorded in the results")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+MAX_THREADS = 1024
+
+
+def _threads(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"--threads must be a whole number, got {text[:40]!r}") from None
+    if not 1 <= value <= MAX_THREADS:
+        raise InputError(f"--threads must be between 1 and {MAX_THREADS}, got {value}")
+    return value
 
 
 def _split(value: str, allowed: list[str] | tuple[str, ...], option: str) -> tuple[str, ...]:
@@ -89,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--data {args.data}: not a directory")
     config = resolve_config(args.profile, probes, device.type, dtypes, args.budget, args.seed,
                             data_dir=os.path.abspath(args.data) if args.data else None,
-                            feature_extractor=args.feature_extractor)
+                            feature_extractor=args.feature_extractor, threads=_threads(args.threads))
     path = os.path.join(args.out, RESULTS_FILENAME)
     if args.resume and not os.path.exists(path):
         print(f"genarch probe: nothing to resume at {path}; starting afresh", file=sys.stderr)

@@ -17,6 +17,7 @@ from probes.control_settings import (ConditioningSettings, HybridSettings, Steer
 
 PROFILES = ("quick", "full")
 ALL_NFES = (1, 2, 4, 10, 25, 50)  # the latency axis: one-step distilled models to classic 50-step
+GAN_SIZE_NAMES = ("xs", "s", "m", "l", "xl")  # probes.ref_gan.GAN_SIZES, without importing torch
 
 
 @dataclass(frozen=True)
@@ -38,13 +39,15 @@ class InferenceSettings:
 
 
 _INFERENCE = {
-    ("quick", "cpu"): InferenceSettings(gan_sizes=("xs", "m", "xl"), diffusion_sizes=("xs", "m", "xl"),
+    # every GAN size: a generator forward takes milliseconds, and the four-term cost model wants
+    # more than six rows per family (probes/cost_fit.py)
+    ("quick", "cpu"): InferenceSettings(gan_sizes=GAN_SIZE_NAMES, diffusion_sizes=("xs", "m", "xl"),
                                         nfes=(1, 4, 10), min_time_s=0.2, max_forward_s=0.2),
     ("full", "cpu"): InferenceSettings(gan_sizes=("xs", "s", "m", "l", "xl"),
                                        diffusion_sizes=("xs", "s", "m", "l", "xl"), nfes=ALL_NFES,
                                        min_time_s=0.5, max_forward_s=0.4),
     # GPUs run 2 dtypes; kernels take microseconds, so the time per measurement is set by repeats
-    ("quick", "gpu"): InferenceSettings(gan_sizes=("xs", "m", "xl"), diffusion_sizes=("xs", "m", "xl"),
+    ("quick", "gpu"): InferenceSettings(gan_sizes=GAN_SIZE_NAMES, diffusion_sizes=("xs", "m", "xl"),
                                         nfes=(1, 4, 25), min_time_s=0.1, max_forward_s=0.02,
                                         max_batch=1024),
     ("full", "gpu"): InferenceSettings(gan_sizes=("xs", "s", "m", "l", "xl"),
@@ -96,6 +99,10 @@ class ProbeConfig:
     conditioning: ConditioningSettings = field(default=None)  # type: ignore[assignment]
     steering: SteeringSettings = field(default=None)  # type: ignore[assignment]
     hybrid: HybridSettings = field(default=None)  # type: ignore[assignment]
+    # torch's intra-op threads while measuring; None: torch's default (one per physical core, or
+    # OMP_NUM_THREADS). Set explicitly and recorded, since times scale with it and two runs that
+    # each take every core slow each other up to 24x on a 2-core machine.
+    threads: int | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -103,7 +110,7 @@ class ProbeConfig:
 
 def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: tuple[str, ...],
                    budget_s: float | None = None, seed: int = 0, data_dir: str | None = None,
-                   feature_extractor: str = "domain") -> ProbeConfig:
+                   feature_extractor: str = "domain", threads: int | None = None) -> ProbeConfig:
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
     kind = "cpu" if device == "cpu" else "gpu"
@@ -112,7 +119,7 @@ def resolve_config(profile: str, probes: tuple[str, ...], device: str, dtypes: t
                        seed=seed, budget_s=budget_s, inference=_INFERENCE[(profile, kind)],
                        training=training, conditioning=conditioning_settings(profile, device, data_dir),
                        steering=steering_settings(profile, device, data_dir),
-                       hybrid=hybrid_settings(profile, device, data_dir))
+                       hybrid=hybrid_settings(profile, device, data_dir), threads=threads)
 
 
 def config_from_dict(d: dict) -> ProbeConfig:

@@ -1,211 +1,69 @@
-"""From measured rows to a per-device law of time vs FLOPs and batch, and predictions for any model.
+"""The probe's cost model: predicting time per sample of any network from its FLOPs, batch and
+family, by pure arithmetic on the parameters `genarch probe` fitted (probes/cost_fit.py).
 
-    cm = fit_cost_model(results["inference"], device_name, device_kind)      # probe side
-    predict(cm, flops_per_forward=803e9, nfe=25, batch=1)                    # recommend side
-    device_profile(cm)
+    predict(cost_model, flops_per_forward=803e9, nfe=25, batch=1, architecture="diffusion")
+    device_profile(cost_model)
 
 The model, per architecture family and dtype, for one forward call at batch B of a network
-with F FLOPs per forward (at batch 1):
+with F FLOPs per forward (at batch 1, as torch.utils.flop_counter counts them: 2 x MACs):
 
-    time_per_forward_ms = overhead_ms_per_call + B * overhead_ms_per_sample + 1000 * F * B / effective_flop_per_s
+    time_per_call_ms = overhead_ms_per_call + B * overhead_ms_per_sample
+                       + F * ms_per_flop_per_call + B * F * ms_per_flop_per_sample
 
-and a sample costs NFE forwards: latency_ms_per_sample = NFE * time_per_forward_ms / B.
-- overhead_ms_per_call: paid once per call whatever the batch: Python, kernel launches, the
+and a sample costs NFE calls' worth: latency_ms_per_sample = NFE * time_per_call_ms / B.
+- overhead_ms_per_call: paid once per call whatever the network: Python, kernel launches, the
   scheduler's bookkeeping.
-- overhead_ms_per_sample: work that grows with the batch but that FlopCounterMode does not count
-  (norms, activations, softmax, the scheduler's element-wise update, memory traffic).
-- effective_flop_per_s: the rate at which the counted FLOPs (matmuls, convolutions) run.
-`fixed_overhead_ms_per_forward` = the two overheads at batch 1, so that the recommend path's
-law (overhead + B x F / rate) is exact at batch 1 and within one per-sample overhead per extra
-sample above it. All terms are constrained non-negative.
+- overhead_ms_per_sample: per-sample work FlopCounterMode does not count and that does not grow
+  with the network (noise draws, the scheduler's element-wise update).
+- ms_per_flop_per_call: FLOPs of one sample paid once per call: at batch 1 matrix products have
+  few rows and small feature maps (4x4, 8x8) keep the cores half idle; a large batch amortises it.
+- ms_per_flop_per_sample: the cost of each sample's FLOPs in a large batch (1 / the throughput rate).
+All four are >= 0. `effective_flop_per_s` is the batch-1 rate, 1 / (the two per-FLOP terms), and
+`fixed_overhead_ms_per_forward` the two overheads at batch 1: the recommend path's law
+(overhead + B x F / rate) is then exact at batch 1 and conservative above it. Files written
+before the per-call FLOP term carry three coefficients; they read as a zero per-call FLOP term.
 
-Rows slowed by a busy neighbour are outliers: the fit is Huber-robust (iteratively reweighted,
-on relative residuals). The fit weights squared residuals by 1/y (time): an unweighted fit would let the largest calls
-alone set every term, a relative fit (1/y^2) lets the tiny overhead-bound calls set the rate.
-Timing noise on a shared machine grows with duration, roughly as a Poisson count would. The
-reference sizes of each family share one topology and vary width (probes/ref_*.py), so the
-number of kernels per call, hence the overheads, stays put while FLOPs span 200x.
+Each family's fit describes the layer mix of its reference models (DCGAN's transposed
+convolutions; DDPM's UNet of residual blocks and attention, probes/ref_*.py). Generators of another
+mix run their FLOPs at another rate: on a CPU an upsample-and-convolve GAN (SNGAN, CycleGAN)
+does 3-4x more FLOP/s at batch 1 than a transposed-convolution one (benchmarks/bench_probe_extrapolation.py).
 
-GANs and denoisers are fitted separately (their per-FLOP efficiency differs: a UNet spends
-more time in norms, attention and small kernels per counted FLOP). The headline fit, which
-`predict` uses unless told otherwise, is the denoiser's: production generators (UNets, DiTs,
-StyleGAN-class GANs at 100+ GFLOP) are FLOP-dominated like it, and it is measured at the NFEs
-the recommend path asks about.
-
-Uncertainty has two parts: `relative_band`, the 90th percentile of the relative residuals of
-the compute-bound calls (how far single measurements sit from the fit; floor 5%), and a bootstrap over rows (100 refits,
-seeded) whose 5-95% spread of predictions grows as a prediction leaves the fitted FLOP range.
-The interval is the bootstrap range widened by the band on each side.
-
-Classifier-free guidance runs the network twice per step (or once at batch 2B): pass
-2 * flops_per_forward. Torch-free, numpy-free, by design: `genarch recommend` imports it.
+A prediction says what lies outside what was measured (`outside`): FLOPs per forward or a batch
+beyond the fitted rows, or another family's fit. Its interval is the bootstrap's 5-95% range
+widened by the fit's relative band on each side. Classifier-free guidance runs the network twice
+per step (or once at batch 2B): pass 2 x flops_per_forward. Torch-free and numpy-free, by design:
+`genarch recommend` imports it.
 """
 from __future__ import annotations
 
-import itertools
 import math
-import random
 
 from rubric.errors import InputError
-from rubric.estimates import usd_per_1k_samples  # noqa: F401  (one formula, read here by the probe views)
+from rubric.stats import quantile
 
-MODEL = ("time_per_forward_ms = overhead_ms_per_call + batch * overhead_ms_per_sample "
-         "+ 1000 * flops_per_forward * batch / effective_flop_per_s")
-MIN_BAND = 0.05  # even a perfect fit is not better than run-to-run noise on a shared machine
-BOOTSTRAP_REFITS = 100
-HUBER_K = 2.0  # robust standard deviations of full weight; 1.345 is the textbook 95%-efficiency choice
-ROBUST_ITERATIONS = 10
-HEADLINE_ARCHITECTURE = "diffusion"
+MODEL = ("time_per_call_ms = overhead_ms_per_call + batch * overhead_ms_per_sample "
+         "+ flops_per_forward * ms_per_flop_per_call + batch * flops_per_forward * ms_per_flop_per_sample")
+THETA_NAMES = ("overhead_ms_per_call", "overhead_ms_per_sample", "ms_per_flop_per_call", "ms_per_flop_per_sample")
+# Beyond this factor past the measured FLOPs or batches a prediction is called an extrapolation.
+RANGE_SLACK = 1.25
 
 
-def _solve(m: list[list[float]], v: list[float]) -> list[float] | None:
-    """Gaussian elimination with partial pivoting for a tiny dense system; None if singular."""
-    n = len(v)
-    a = [row[:] + [v[i]] for i, row in enumerate(m)]
-    for col in range(n):
-        pivot = max(range(col, n), key=lambda r: abs(a[r][col]))
-        if abs(a[pivot][col]) < 1e-12 * max(1.0, max(abs(x) for row in a for x in row[:n])):
-            return None
-        a[col], a[pivot] = a[pivot], a[col]
-        for r in range(n):
-            if r != col:
-                f = a[r][col] / a[col][col]
-                a[r] = [x - f * y for x, y in zip(a[r], a[col])]
-    return [a[i][n] / a[i][i] for i in range(n)]
+def time_per_call_ms(theta, flops_per_forward: float, batch: float) -> float:
+    """The model's law for coefficients in THETA_NAMES order."""
+    per_call, per_sample, per_call_flop, per_sample_flop = theta
+    return per_call + batch * per_sample + flops_per_forward * (per_call_flop + batch * per_sample_flop)
 
 
-def _features(f: float, b: float) -> tuple[float, float, float]:
-    return (1.0, b, f * b)
+def coefficients(fit: dict) -> list[float]:
+    """The four coefficients of a fit, reading a three-coefficient file as a zero per-call FLOP term."""
+    if "ms_per_flop_per_sample" in fit:
+        return [float(fit[name]) for name in THETA_NAMES]
+    return [float(fit["overhead_ms_per_call"]), float(fit["overhead_ms_per_sample"]), 0.0,
+            1000.0 / float(fit["effective_flop_per_s"])]
 
 
-def _nnls(points: list[tuple[float, float, float]], robust: list[float] | None = None) -> list[float]:
-    """[ms per call, ms per sample, ms per FLOP] >= 0 minimising sum(h (y - X.theta)^2 / y), h the
-    robust weights (default 1), by trying every subset of free coefficients (2^3 - 1 of them)
-    and keeping the best feasible."""
-    rows = [_features(f, b) for f, b, _ in points]
-    w = [(1.0 if robust is None else h) / y for (_, _, y), h in zip(points, robust or [1.0] * len(points))]
-    # scale columns so the normal equations are well conditioned (FLOPs are ~1e9, overhead ~1)
-    scale = [max(abs(r[j]) for r in rows) or 1.0 for j in range(3)]
-    best, best_loss = [0.0, 0.0, 0.0], math.inf
-    for k in range(1, 4):
-        for subset in itertools.combinations(range(3), k):
-            xtx = [[sum(wi * r[i] * r[j] for r, wi in zip(rows, w)) / (scale[i] * scale[j])
-                    for j in subset] for i in subset]
-            xty = [sum(wi * r[i] * y for r, wi, (_, _, y) in zip(rows, w, points)) / scale[i]
-                   for i in subset]
-            sol = _solve(xtx, xty)
-            if sol is None or min(sol) < 0:
-                continue
-            theta = [0.0, 0.0, 0.0]
-            for i, value in zip(subset, sol):
-                theta[i] = value / scale[i]
-            loss = sum(wi * (y - sum(t * x for t, x in zip(theta, r))) ** 2
-                       for r, wi, (_, _, y) in zip(rows, w, points))
-            if loss < best_loss - 1e-15 * max(1.0, abs(best_loss) if best_loss < math.inf else 1.0):
-                best, best_loss = theta, loss
-    return best
-
-
-def _robust_fit(points: list[tuple[float, float, float]]) -> tuple[list[float], list[float]]:
-    """Huber-weighted fit by iteratively reweighted least squares on relative residuals. A
-    neighbour's burst of CPU use makes a few rows several times too slow; full weight for
-    residuals within HUBER_K robust standard deviations (1.4826 x median |r|), less beyond."""
-    weights = [1.0] * len(points)
-    theta = _nnls(points)
-    for _ in range(ROBUST_ITERATIONS):
-        residuals = [_relative_residual(theta, p) for p in points]
-        scale = 1.4826 * _quantile([abs(r) for r in residuals], 0.5)
-        if scale <= 1e-9:
-            break
-        weights = [1.0 if abs(r) <= HUBER_K * scale else HUBER_K * scale / abs(r) for r in residuals]
-        theta = _nnls(points, weights)
-    return theta, weights
-
-
-def _relative_residual(theta: list[float], point: tuple[float, float, float]) -> float:
-    f, b, y = point
-    t = _time(theta, f, b)
-    return y / t - 1.0 if t > 0 else 1.0
-
-
-def _time(theta: list[float], f: float, b: float) -> float:
-    return sum(t * x for t, x in zip(theta, _features(f, b)))
-
-
-def _quantile(values: list[float], q: float) -> float:
-    s = sorted(values)
-    pos = q * (len(s) - 1)
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
-def fit_points(points: list[tuple[float, float, float]], seed: int = 0) -> dict:
-    """Fit (flops per forward, batch, ms per forward call) triples; see the module docstring."""
-    if not points:
-        raise ValueError("no points to fit")
-    theta, robust = _robust_fit(points)
-    residuals = [_relative_residual(theta, p) for p in points]
-    # The band describes calls like the ones predictions are for: inliers (full Huber weight)
-    # where counted FLOPs take at least half the time. Overhead-bound calls of tiny models and
-    # preempted rows would otherwise set it.
-    compute_bound = [abs(res) for (f, b, _), res, h in zip(points, residuals, robust)
-                     if theta[2] * f * b >= 0.5 * _time(theta, f, b) and h == 1.0]
-    banded = compute_bound if len(compute_bound) >= 3 else [abs(res) for res in residuals]
-    band = max(MIN_BAND, _quantile(banded, 0.9)) if len(points) > 3 else 0.5
-    rng = random.Random(seed)
-    boot = []
-    for _ in range(BOOTSTRAP_REFITS):  # resample rows, keeping each row's robust weight
-        idx = [rng.randrange(len(points)) for _ in points]
-        boot.append(_nnls([points[i] for i in idx], [robust[i] for i in idx]))
-    per_call, per_sample, ms_per_flop = theta
-    return {
-        "overhead_ms_per_call": per_call,
-        "overhead_ms_per_sample": per_sample,
-        "fixed_overhead_ms_per_forward": per_call + per_sample,  # both overheads at batch 1
-        "effective_flop_per_s": 1000.0 / ms_per_flop if ms_per_flop > 0 else None,
-        "relative_band": band,
-        "n_points": len(points),
-        "flops_per_call_range": [min(f * b for f, b, _ in points), max(f * b for f, b, _ in points)],
-        "rms_relative_residual": math.sqrt(sum(x * x for x in residuals) / len(residuals)),
-        "downweighted_rows": sum(h < 1.0 for h in robust),  # rows the Huber weights treated as outliers
-        "bootstrap": boot,  # [ms per call, ms per sample, ms per FLOP] refits
-    }
-
-
-def rows_to_points(rows: list[dict]) -> list[tuple[float, float, float]]:
-    """(flops per forward, batch, ms per forward call) for each usable row."""
-    points = []
-    for r in rows:
-        flops, lat = r.get("flops_per_forward"), r.get("latency_ms_per_sample")
-        if flops and lat and flops > 0 and lat > 0:
-            points.append((float(flops), float(r["batch"]), lat * r["batch"] / r["nfe"]))
-    return points
-
-
-def fit_cost_model(rows: list[dict], device_name: str, device_kind: str, seed: int = 0) -> dict | None:
-    """Fits per architecture and dtype; `fits[dtype]` is the headline architecture's (the
-    denoiser's, else whatever was measured). The headline dtype is the fastest. None if no rows."""
-    by_arch: dict[str, dict[str, dict]] = {}
-    for arch in sorted({r.get("architecture", "") for r in rows}):
-        for dtype in sorted({r["dtype"] for r in rows}):
-            points = rows_to_points([r for r in rows
-                                     if r.get("architecture", "") == arch and r["dtype"] == dtype])
-            if points:
-                by_arch.setdefault(arch, {})[dtype] = fit_points(points, seed)
-    if not by_arch:
-        return None
-    headline_arch = HEADLINE_ARCHITECTURE if HEADLINE_ARCHITECTURE in by_arch else sorted(by_arch)[0]
-    fits = by_arch[headline_arch]
-    primary = max(fits, key=lambda d: fits[d]["effective_flop_per_s"] or 0.0)
-    head = fits[primary]
-    return {
-        "model": MODEL, "device_name": device_name, "device_kind": device_kind, "dtype": primary,
-        "architecture": headline_arch,
-        "fixed_overhead_ms_per_forward": head["fixed_overhead_ms_per_forward"],
-        "effective_flop_per_s": head["effective_flop_per_s"],
-        "relative_band": head["relative_band"], "fits": fits, "fits_by_architecture": by_arch,
-    }
+def _refit(theta: list[float]) -> list[float]:
+    return theta if len(theta) == 4 else [theta[0], theta[1], 0.0, theta[2]]
 
 
 def _unwrap(cost_model: dict) -> dict:
@@ -240,27 +98,55 @@ def predict(cost_model: dict, flops_per_forward: float, nfe: int, batch: int,
     if dtype not in fits:
         raise InputError(f"no cost model for dtype {dtype}; measured: {', '.join(fits)}")
     fit = fits[dtype]
-    _check_fit(fit, f"{architecture or cost_model.get('architecture') or 'headline'} {dtype}")
-    theta = [fit["overhead_ms_per_call"], fit["overhead_ms_per_sample"], 1000.0 / fit["effective_flop_per_s"]]
-    per_call = _time(theta, flops_per_forward, batch)
-    boot = [_time(t, flops_per_forward, batch) for t in fit["bootstrap"]] or [per_call]
-    lo_call = min(per_call, _quantile(boot, 0.05)) * (1 - fit["relative_band"])
-    hi_call = max(per_call, _quantile(boot, 0.95)) * (1 + fit["relative_band"])
+    family = architecture or cost_model.get("architecture")
+    _check_fit(fit, f"{family or 'headline'} {dtype}")
+    theta = coefficients(fit)
+    per_call = time_per_call_ms(theta, flops_per_forward, batch)
+    boot = [time_per_call_ms(_refit(t), flops_per_forward, batch) for t in fit["bootstrap"]] or [per_call]
+    lo_call = min(per_call, quantile(boot, 0.05)) * (1 - fit["relative_band"])
+    hi_call = max(per_call, quantile(boot, 0.95)) * (1 + fit["relative_band"])
     per_sample = nfe / batch
-    lo_range, hi_range = fit["flops_per_call_range"]
     if not (math.isfinite(per_call) and per_call > 0 and math.isfinite(hi_call)):
         raise InputError(f"the probe's {dtype} cost model predicts {per_call:.3g} ms per forward for "
                          f"{flops_per_forward:.3g} FLOPs at batch {batch}: not a usable time; rerun `genarch probe`")
+    beyond = outside_measured(fit, flops_per_forward, batch)
+    outside = list(beyond)
+    if architecture is None and family:
+        outside.append(f"no family given: the {family} fit stands for it")
     return {
         "latency_ms_per_sample": per_call * per_sample,
         "interval": [max(lo_call, 0.0) * per_sample, hi_call * per_sample],
         "throughput_samples_per_s": 1000.0 / (per_call * per_sample),
         "time_per_forward_ms": per_call,
         "dtype": dtype, "device_name": cost_model.get("device_name") or "the probed device",
-        "architecture_fit": architecture or cost_model.get("architecture"),
-        # outside the measured FLOP range the interval is the bootstrap's guess, not an observation
-        "extrapolated": not lo_range <= flops_per_forward * batch <= hi_range,
+        "architecture_fit": family,
+        # outside the measured range the interval is the bootstrap's guess, not an observation
+        "extrapolated": bool(beyond),
+        "outside": outside,
     }
+
+
+def outside_measured(fit: dict, flops_per_forward: float, batch: int) -> list[str]:
+    """What about a request lies beyond the rows the fit was made on, in words (empty: inside)."""
+    reasons = []
+    f_range = fit.get("flops_per_forward_range")
+    if f_range:  # files before per-forward ranges were kept say it per call
+        lo, hi = f_range
+        if flops_per_forward > hi * RANGE_SLACK:
+            reasons.append(f"{flops_per_forward:.3g} FLOPs per forward is {flops_per_forward / hi:.3g}x the "
+                           f"largest reference model measured ({hi:.3g})")
+        elif flops_per_forward < lo / RANGE_SLACK:
+            reasons.append(f"{flops_per_forward:.3g} FLOPs per forward is below the smallest reference "
+                           f"model measured ({lo:.3g})")
+    else:
+        lo, hi = fit["flops_per_call_range"]
+        if not lo / RANGE_SLACK <= flops_per_forward * batch <= hi * RANGE_SLACK:
+            reasons.append(f"{flops_per_forward * batch:.3g} FLOPs per call lies outside the measured "
+                           f"{lo:.3g} to {hi:.3g}")
+    b_range = fit.get("batch_range")
+    if b_range and batch > b_range[1] * RANGE_SLACK:
+        reasons.append(f"batch {batch} is above the largest measured ({b_range[1]})")
+    return reasons
 
 
 def _number(value, lo: float, hi: float = math.inf) -> bool:
@@ -290,10 +176,15 @@ def _check_fit(fit: dict, name: str) -> None:
                                  f"got {fit.get(key)!r:.40}")
     if not _number(fit.get("relative_band"), 0.0, 100.0):
         raise InputError(f"probe cost model {name}: relative_band must be in [0, 100], got {fit.get('relative_band')!r:.40}")
+    for key in ("ms_per_flop_per_call", "ms_per_flop_per_sample"):
+        if key in fit and not _number(fit[key], 0.0, 1000.0 / MIN_FLOP_PER_S):
+            raise InputError(f"probe cost model {name}: {key} must be a number in [0, {1000.0 / MIN_FLOP_PER_S:g}], "
+                             f"got {fit[key]!r:.40}")
     boot = fit.get("bootstrap")
-    if not isinstance(boot, list) or not all(isinstance(t, list) and len(t) == 3 and all(_number(x, 0.0) for x in t)
+    if not isinstance(boot, list) or not all(isinstance(t, list) and len(t) in (3, 4) and all(_number(x, 0.0) for x in t)
                                              for t in boot):
-        raise InputError(f"probe cost model {name}: bootstrap must be a list of three non-negative numbers each")
+        raise InputError(f"probe cost model {name}: bootstrap must be a list of three or four non-negative "
+                         "numbers each")
     span = fit.get("flops_per_call_range")
     if not (isinstance(span, list) and len(span) == 2 and all(_number(x, 0.0) for x in span) and span[0] <= span[1]):
         raise InputError(f"probe cost model {name}: flops_per_call_range must be [min, max] FLOPs")

@@ -100,6 +100,7 @@ def environment(device: torch.device, dtypes: tuple[str, ...], seed: int) -> dic
         "diffusers_version": pkg("diffusers"), "genarch_version": pkg("genarch"),
         "python_version": platform.python_version(), "platform": platform.platform(),
         "cpu": cpu_name(), "cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+        "torch_interop_threads": torch.get_num_interop_threads(),
         "dtypes": list(dtypes), "seed": seed,
         "tf32_matmul": torch.backends.cuda.matmul.allow_tf32,
         "tf32_cudnn": torch.backends.cudnn.allow_tf32,

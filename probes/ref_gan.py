@@ -30,12 +30,20 @@ class GANConfig:
     z_dim: int = 128  # latent size; DCGAN used 100, SNGAN 128
     channels: int = 3  # RGB out
     max_width: int = 1024  # cap on the widest stage, so high resolutions stay a sane size
+    # "conv": SNGAN's 3x3 convolution to RGB after a last stage at full resolution (the training
+    # probes'); "deconv": DCGAN's own layout, whose last stride-2 transposed convolution writes RGB
+    # straight from half resolution. On a CPU the extra full-resolution stage (BatchNorm, ReLU and
+    # a 3x3 convolution over base_width channels) costs more per FLOP than the rest, so timing
+    # references take DCGAN's layout, the one real transposed-convolution generators share.
+    rgb_layer: str = "conv"
 
     def __post_init__(self):
         if self.resolution < 8 or self.resolution & (self.resolution - 1):
             raise ValueError(f"resolution must be a power of two >= 8, got {self.resolution}")
         if self.base_width < 1 or self.z_dim < 1:
             raise ValueError("base_width and z_dim must be positive")
+        if self.rgb_layer not in ("conv", "deconv"):
+            raise ValueError(f"rgb_layer must be 'conv' or 'deconv', got {self.rgb_layer!r}")
 
     @property
     def num_upsamplings(self) -> int:  # 4x4 seed -> resolution
@@ -53,14 +61,18 @@ class Generator(nn.Module):
         self.config = config
         w = config.widths()
         # z as a 1x1 image -> 4x4 seed: a 4x4 transposed convolution with no padding
+        if config.rgb_layer == "deconv":
+            w = w[1:]  # DCGAN: the seed is 8x base_width at 64x64 and stages stop at half resolution
         layers = [nn.ConvTranspose2d(config.z_dim, w[0], 4, 1, 0, bias=False),
                   nn.BatchNorm2d(w[0]), nn.ReLU(inplace=True)]
         for c_in, c_out in zip(w[:-1], w[1:]):
             # kernel 4, stride 2, padding 1 doubles the side exactly (DCGAN's choice)
             layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
                        nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
-        # the last stage maps to RGB at full resolution with a 3x3 conv, as in SNGAN's generator
-        layers += [nn.Conv2d(w[-1], config.channels, 3, 1, 1), nn.Tanh()]
+        if config.rgb_layer == "deconv":
+            layers += [nn.ConvTranspose2d(w[-1], config.channels, 4, 2, 1, bias=False), nn.Tanh()]
+        else:  # the last stage maps to RGB at full resolution with a 3x3 conv, as SNGAN's generator
+            layers += [nn.Conv2d(w[-1], config.channels, 3, 1, 1), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -98,11 +110,14 @@ def g_hinge_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
-# Named sizes: one topology at 64x64 (a 4x4 seed and four upsamplings, DCGAN's own setting), only
-# the width changes, so FLOPs grow as width^2 (about 250x from xs to xl) while the number of
-# kernels per forward stays fixed; the cost model's fixed overhead is then one number per family.
-# Resolution is the other knob (GANConfig(resolution=128) adds a stage).
+# Named sizes for timing: DCGAN's own layout at 64x64 (a 4x4 seed, four stride-2 transposed
+# convolutions, the last writing RGB), only the width changes, so FLOPs grow as width^2 (about
+# 256x from xs to xl) while the number of kernels per forward stays fixed; the cost model's fixed
+# overhead is then one number per family. Resolution is the other knob (resolution=128 adds a stage).
 GAN_SIZES: dict[str, GANConfig] = {
-    name: GANConfig(resolution=64, base_width=width)
-    for name, width in (("xs", 8), ("s", 16), ("m", 32), ("l", 64), ("xl", 128))
+    # DCGAN's widest stage is 512 (8 x ngf at ngf=64); wider seeds at 4x4 are weight-bound at
+    # batch 1 (a 1024-to-768 4x4 transposed convolution holds 50 MB), unlike real generators
+    name: GANConfig(resolution=64, base_width=width, rgb_layer="deconv", max_width=512)
+    # DCGAN's ngf=64 falls between m and l, so the quick profile (xs, m, xl) never times it
+    for name, width in (("xs", 12), ("s", 24), ("m", 48), ("l", 96), ("xl", 192))
 }

@@ -245,7 +245,8 @@ ENVIRONMENT = Obj({
     "device_kind": Str(nullable=True), "device_name": TEXT, "driver": TEXT, "cuda_version": TEXT,
     "torch_version": TEXT, "diffusers_version": TEXT, "genarch_version": TEXT, "python_version": TEXT,
     "platform": TEXT, "cpu": TEXT, "cpu_count": Int(1, 1_000_000, nullable=True),
-    "torch_threads": Int(1, 1_000_000, nullable=True), "dtypes": List(Str(), nullable=True, max_items=16),
+    "torch_threads": Int(1, 1_000_000, nullable=True), "torch_interop_threads": Int(1, 1_000_000, nullable=True),
+    "dtypes": List(Str(), nullable=True, max_items=16),
     "seed": Int(nullable=True), "gpu_memory_mib": nn(), "load_average_1min_at_start": nn(),
     "tf32_matmul": Bool(nullable=True), "tf32_cudnn": Bool(nullable=True),
 })
@@ -285,16 +286,22 @@ FIT = Obj({
     "relative_band": nn(100, nullable=False), "n_points": Int(1, MAX_ROWS, nullable=True),
     "flops_per_call_range": List(nn(nullable=False), min_items=2, max_items=2),
     "rms_relative_residual": nn(), "downweighted_rows": COUNT,
-    "bootstrap": List(List(Num(lo=0, hi=MAX_MS), min_items=3, max_items=3)),
+    # the per-FLOP terms; files fitted before the per-call term have neither (probes.cost_model)
+    "ms_per_flop_per_call": nn(MS_PER_FLOP), "ms_per_flop_per_sample": nn(MS_PER_FLOP),
+    "throughput_flop_per_s": Num(lo=MIN_FLOP_PER_S, hi=MAX_FLOP_PER_S, nullable=True),
+    "flops_per_forward_range": List(nn(nullable=False), min_items=2, max_items=2, nullable=True),
+    "batch_range": List(Int(1, MAX_ROWS * 1000), min_items=2, max_items=2, nullable=True),
+    "bootstrap": List(List(Num(lo=0, hi=MAX_MS), min_items=3, max_items=4)),
 }, required=("overhead_ms_per_call", "overhead_ms_per_sample", "effective_flop_per_s", "relative_band",
              "flops_per_call_range", "bootstrap"), rule=_range_rule)
 
 
 def _bootstrap_rule(fit: dict, path: tuple) -> None:
     _range_rule(fit, path)
-    for i, (_, _, ms_per_flop) in enumerate(fit["bootstrap"]):
-        if ms_per_flop > MS_PER_FLOP:
-            raise SchemaError(path + ("bootstrap", i), f"refit's ms per FLOP {ms_per_flop:g} is below "
+    for i, refit in enumerate(fit["bootstrap"]):
+        # refits hold [ms per call, ms per sample, (ms per FLOP per call,) ms per FLOP per sample]
+        if max(refit[2:]) > MS_PER_FLOP:
+            raise SchemaError(path + ("bootstrap", i), f"refit's ms per FLOP {max(refit[2:]):g} is below "
                                                        f"{MIN_FLOP_PER_S:g} FLOP/s")
 
 

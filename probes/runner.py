@@ -22,7 +22,7 @@ from typing import Callable
 
 from probes.atomic import write_json_atomic
 from probes.config import ProbeConfig
-from probes.cost_model import fit_cost_model
+from probes.cost_fit import fit_cost_model
 from probes.machine_lock import exclusive_machine
 from probes.training_summary import summarize_training
 from probes.registry import get_probe
@@ -160,6 +160,10 @@ def _resume(path: str, config: ProbeConfig, environment: dict) -> dict:
     if results["environment"].get("device_name") != environment["device_name"]:
         raise InputError(f"--resume: {path} was measured on {results['environment'].get('device_name')}, "
                          f"not {environment['device_name']}; use another --out")
+    if results["environment"].get("torch_threads") not in (None, environment["torch_threads"]):
+        raise InputError(f"--resume: {path} was measured with {results['environment']['torch_threads']} torch "
+                         f"threads, not {environment['torch_threads']}; pass --threads "
+                         f"{results['environment']['torch_threads']} or use another --out")
     results["config"]["budget_s"] = config.budget_s
     return results
 
@@ -201,6 +205,7 @@ def _run_probes(config: ProbeConfig, out_path: str, resume: bool, show_progress:
     diffusers_logging.set_verbosity_error()
 
     device = torch.device(config.device)
+    torch.set_num_threads(config.threads or torch.get_num_threads())  # recorded in env below
     env = environment(device, config.dtypes, config.seed)
     load = busy_note(env)
     if load:

@@ -14,7 +14,7 @@ import base64
 import binascii
 from pathlib import PurePath
 
-from probes.cost_model import usd_per_1k_samples
+from rubric.estimates import usd_per_1k_samples
 from probes.probe_set import ProbeSet, as_mapping as _dict, as_records as _list, clean, finite as _finite
 
 

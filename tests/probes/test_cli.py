@@ -12,7 +12,7 @@ from probes.results import load_probe_results
 
 @pytest.fixture
 def results_file(tmp_path, synthetic_rows):
-    from probes.cost_model import fit_cost_model
+    from probes.cost_fit import fit_cost_model
     from probes.results import new_results, write_probe_results
 
     rows = synthetic_rows(1.0, 1e11)
@@ -78,7 +78,8 @@ def test_estimate_unusable_results_file_exits_2(tmp_path, capsys, content):
 
 
 @pytest.mark.parametrize("argv", [["--only", "bogus"], ["--budget", "-1"], ["--budget", "nan"],
-                                  ["--dtype", "fp8"], ["--device", "cpu", "--dtype", "fp16"]])
+                                  ["--dtype", "fp8"], ["--device", "cpu", "--dtype", "fp16"],
+                                  ["--threads", "0"], ["--threads", "two"], ["--threads", "99999"]])
 def test_probe_bad_input_exits_2(tmp_path, capsys, argv):
     assert main(["probe", "--out", str(tmp_path), *argv]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1

@@ -1,51 +1,15 @@
-"""The cost model: recovers known parameters from synthetic timings; predictions behave."""
+"""The cost model's predictions: pure arithmetic on a fit, honest about what lies outside it."""
 from __future__ import annotations
 
 import subprocess
 import sys
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from probes.cost_model import (device_profile, fit_cost_model, fit_points, predict,
-                               usd_per_1k_samples)
+from probes.cost_fit import fit_cost_model
+from probes.cost_model import device_profile, outside_measured, predict
+from rubric.estimates import usd_per_1k_samples
 from rubric.errors import InputError
-
-
-@given(overhead=st.floats(0.01, 50.0), rate=st.floats(1e9, 1e15))
-@settings(max_examples=30, deadline=None)
-def test_exact_timings_recover_parameters(overhead, rate):
-    from tests.probes.conftest import make_synthetic_rows as synthetic_rows
-
-    cm = fit_cost_model(synthetic_rows(overhead, rate), "test", "cpu")
-    assert cm["fixed_overhead_ms_per_forward"] == pytest.approx(overhead, rel=1e-4, abs=1e-6)
-    assert cm["effective_flop_per_s"] == pytest.approx(rate, rel=1e-4)
-
-
-def test_noisy_timings_recover_parameters_within_noise(synthetic_rows):
-    cm = fit_cost_model(synthetic_rows(2.0, 1e11, noise=0.05), "test", "cpu")
-    assert cm["fixed_overhead_ms_per_forward"] == pytest.approx(2.0, rel=0.1)
-    assert cm["effective_flop_per_s"] == pytest.approx(1e11, rel=0.1)
-    assert 0.05 <= cm["relative_band"] <= 0.1  # the band reflects the 5% noise
-
-
-def test_per_call_and_per_sample_overheads_are_told_apart():
-    """time = 2 ms per call + 0.3 ms per sample + F x B at 1e11 FLOP/s (1e-8 ms/FLOP)."""
-    points = [(f, b, 2.0 + 0.3 * b + 1e-8 * f * b) for f in (1e7, 1e8, 1e9) for b in (1, 8)]
-    fit = fit_points(points)
-    assert fit["overhead_ms_per_call"] == pytest.approx(2.0, rel=1e-6)
-    assert fit["overhead_ms_per_sample"] == pytest.approx(0.3, rel=1e-6)
-    assert fit["fixed_overhead_ms_per_forward"] == pytest.approx(2.3, rel=1e-6)  # at batch 1
-    assert fit["effective_flop_per_s"] == pytest.approx(1e11, rel=1e-6)
-
-
-def test_coefficients_stay_non_negative():
-    points = [(1e9, 1, 9.0), (2e9, 1, 19.0), (4e9, 1, 39.0)]  # a line through (0, -1)
-    fit = fit_points(points)
-    assert fit["overhead_ms_per_call"] == 0.0 and fit["overhead_ms_per_sample"] == 0.0
-    assert fit["effective_flop_per_s"] > 0
-    assert all(min(t) >= 0 for t in fit["bootstrap"])
 
 
 def test_families_are_fitted_apart_and_selectable(synthetic_rows):
@@ -115,11 +79,33 @@ def test_torch_free_modules_do_not_import_torch():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_a_preempted_row_does_not_drag_the_fit(synthetic_rows):
-    rows = synthetic_rows(2.0, 1e11, noise=0.02)
-    rows[5] = dict(rows[5], latency_ms_per_sample=rows[5]["latency_ms_per_sample"] * 5)  # a busy neighbour
-    cm = fit_cost_model(rows, "test", "cpu")
-    assert cm["effective_flop_per_s"] == pytest.approx(1e11, rel=0.05)
-    assert cm["fixed_overhead_ms_per_forward"] == pytest.approx(2.0, rel=0.1)
-    assert cm["fits"]["fp32"]["downweighted_rows"] >= 1
-    assert cm["relative_band"] < 0.1  # the outlier does not set the band
+def test_a_request_beyond_the_measured_rows_says_so(synthetic_rows):
+    cm = fit_cost_model(synthetic_rows(2.0, 1e11), "test", "cpu")
+    fit = cm["fits"]["fp32"]
+    assert outside_measured(fit, 1e9, 4) == []
+    big = predict(cm, 1e12, 1, 1, architecture="")
+    assert big["extrapolated"] and "100x the largest reference model measured" in big["outside"][0]
+    assert "below the smallest" in outside_measured(fit, 1e5, 1)[0]
+    assert "batch 64 is above the largest measured (4)" in outside_measured(fit, 1e9, 64)[0]
+    named = fit_cost_model([dict(r, architecture="diffusion") for r in synthetic_rows(2.0, 1e11)], "t", "cpu")
+    assert predict(named, 1e9, 1, 1)["outside"] == ["no family given: the diffusion fit stands for it"]
+    assert predict(named, 1e9, 1, 1, architecture="diffusion")["outside"] == []
+
+
+def test_a_file_fitted_with_three_coefficients_still_predicts(synthetic_rows):
+    """Results written before the per-call FLOP term hold [ms/call, ms/sample, ms/FLOP] refits."""
+    cm = fit_cost_model(synthetic_rows(2.0, 1e11), "test", "cpu")
+    fit = cm["fits"]["fp32"]
+    old = {k: v for k, v in fit.items() if k not in ("ms_per_flop_per_call", "ms_per_flop_per_sample",
+                                                     "flops_per_forward_range", "batch_range")}
+    old["bootstrap"] = [[a, b, d] for a, b, _, d in fit["bootstrap"]]
+    old_cm = dict(cm, fits={"fp32": old}, fits_by_architecture={"": {"fp32": old}})
+    now, before = predict(cm, 1e9, 1, 4), predict(old_cm, 1e9, 1, 4)
+    assert before["latency_ms_per_sample"] == pytest.approx(now["latency_ms_per_sample"], rel=1e-6)
+    assert not before["extrapolated"]
+
+
+def test_guidance_doubles_flops_not_overhead(synthetic_rows):
+    cm = fit_cost_model(synthetic_rows(2.0, 1e11), "test", "cpu")
+    once, guided = predict(cm, 1e9, 1, 1)["latency_ms_per_sample"], predict(cm, 2e9, 1, 1)["latency_ms_per_sample"]
+    assert once < guided < 2 * once

@@ -119,3 +119,18 @@ def test_ddpm_cifar_config_matches_published_parameter_count():
     with torch.device("meta"):
         params = sum(p.numel() for p in build_denoiser(config).parameters())
     assert abs(params - 35.7e6) / 35.7e6 < 0.01  # google/ddpm-cifar10-32
+
+
+def test_timing_references_take_dcgans_layout():
+    """The GAN sizes the inference probe times are DCGAN's generator (pytorch/examples dcgan):
+    transposed convolutions from a 4x4 seed, the last one writing RGB at full resolution, no
+    stage wider than 512 channels."""
+    g = Generator(GANConfig(resolution=64, base_width=64, z_dim=100, rgb_layer="deconv", max_width=512))
+    convs = [m for m in g.modules() if isinstance(m, (torch.nn.ConvTranspose2d, torch.nn.Conv2d))]
+    assert [type(m).__name__ for m in convs] == ["ConvTranspose2d"] * 5
+    assert [(m.in_channels, m.out_channels) for m in convs] == [(100, 512), (512, 256), (256, 128), (128, 64), (64, 3)]
+    assert g(torch.randn(2, 100)).shape == (2, 3, 64, 64)
+    for config in GAN_SIZES.values():
+        assert config.rgb_layer == "deconv" and max(config.widths()) <= 512
+    with pytest.raises(ValueError):
+        GANConfig(rgb_layer="pixelshuffle")

@@ -95,3 +95,20 @@ def test_a_busy_machine_is_noted_in_the_results(tiny, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     quiet = run_probes(tiny(), str(tmp_path / "quiet.json"), show_progress=False)
     assert not any("busy" in n for n in quiet["notes"])
+
+
+def test_the_thread_count_is_set_and_recorded_and_a_resume_keeps_it(tiny, tmp_path):
+    import dataclasses
+
+    import torch
+
+    before = torch.get_num_threads()
+    path = str(tmp_path / "probe-results.json")
+    try:
+        partial = run_probes(dataclasses.replace(tiny(budget_s=1e-9), threads=1), path, show_progress=False)
+        assert partial["environment"]["torch_threads"] == 1 and partial["config"]["threads"] == 1
+        assert torch.get_num_threads() == 1
+        with pytest.raises(InputError, match="threads"):  # another thread count would mix timings
+            run_probes(tiny(), path, resume=True, show_progress=False)
+    finally:
+        torch.set_num_threads(before)
