@@ -154,19 +154,27 @@ def _run_catalog(args: argparse.Namespace, knowledge) -> int:
             lm.describe(calibration, stack, device, dtype),
         ],
     }
-    if args.format == "json":
+    return _emit(out, args.format,
+                 f"{_ms(per_sample_ms)} per sample (90% interval {_ms(low)} to {_ms(high)}) for {model} on "
+                 f"{device.name}, {resolution}², {steps} step{'s' if steps > 1 else ''}"
+                 f"{', guided' if guidance else ''}, batch {batch}, {dtype}, {stack}",
+                 ["basis: catalog (calibrated on published measurements)",
+                  *(f"  - {line}" for line in out["assumptions"])])
+
+
+def _emit(out: dict, output_format: str, headline: str, tail: list[str]) -> int:
+    """The estimate as JSON, or as lines: headline, throughput, money when priced, then `tail`."""
+    if output_format == "json":
         print(json.dumps(out, indent=2, allow_nan=False))
         return 0
-    print(f"{_ms(per_sample_ms)} per sample (90% interval {_ms(low)} to {_ms(high)}) for {model} on {device.name}, "
-          f"{resolution}², {steps} step{'s' if steps > 1 else ''}{', guided' if guidance else ''}, batch {batch}, "
-          f"{dtype}, {stack}")
+    print(headline)
     print(f"{out['throughput_samples_per_s']:.4g} samples/s")
-    if usd is not None:
+    if out["usd_per_hour"] is not None:
         ulo, uhi = out["usd_per_1k_interval"]
-        print(f"${out['usd_per_1k_samples']:.4g} per 1,000 samples (${ulo:.4g} to ${uhi:.4g}) at ${usd:g}/h")
-    print("basis: catalog (calibrated on published measurements)")
-    for line in out["assumptions"]:
-        print(f"  - {line}")
+        print(f"${out['usd_per_1k_samples']:.4g} per 1,000 samples (${ulo:.4g} to ${uhi:.4g}) "
+              f"at ${out['usd_per_hour']:g}/h")
+    for line in tail:
+        print(line)
     return 0
 
 
@@ -194,20 +202,10 @@ def _run_probe(args: argparse.Namespace) -> int:
         None if usd is None else [usd_per_1k_samples(v, usd) for v in out["interval"]])
     out.update(flops_per_forward=flops, nfe=nfe, batch=batch, usd_per_hour=usd,
                probe_complete=results["complete"])
-    if args.format == "json":
-        print(json.dumps(out, indent=2, allow_nan=False))
-        return 0
     lo, hi = out["interval"]
-    print(f"{out['latency_ms_per_sample']:.4g} ms per sample (interval {lo:.4g} to {hi:.4g} ms) "
-          f"on {out['device_name']}, {out['dtype']}, {nfe} NFE at batch {batch}, "
-          f"{out['architecture_fit']} fit")
-    print(f"{out['throughput_samples_per_s']:.4g} samples/s")
-    if usd is not None:
-        ulo, uhi = out["usd_per_1k_samples_interval"]
-        print(f"${out['usd_per_1k_samples']:.4g} per 1,000 samples (${ulo:.4g} to ${uhi:.4g}) at ${usd:g}/h")
-    print("basis: probe")
-    for reason in out["outside"]:
-        print(f"outside what was measured: {reason}")
-    if not results["complete"]:
-        print("note: the probe results are partial (complete: false)")
-    return 0
+    return _emit(out, args.format,
+                 f"{out['latency_ms_per_sample']:.4g} ms per sample (interval {lo:.4g} to {hi:.4g} ms) "
+                 f"on {out['device_name']}, {out['dtype']}, {nfe} NFE at batch {batch}, "
+                 f"{out['architecture_fit']} fit",
+                 ["basis: probe", *(f"outside what was measured: {reason}" for reason in out["outside"]),
+                  *(["note: the probe results are partial (complete: false)"] if not results["complete"] else [])])

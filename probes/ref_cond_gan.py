@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from probes.ref_gan import GANConfig, d_hinge_loss, g_hinge_loss  # noqa: F401  (losses re-exported)
+from probes.ref_gan import GANConfig
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,13 @@ def cost_model_line(cost_model: dict | None) -> str:
     lines = [f"cost model ({cost_model['model']}):"]
     for arch, fits in cost_model.get("fits_by_architecture", {"": cost_model["fits"]}).items():
         for dtype, fit in fits.items():
-            rate = fit["effective_flop_per_s"]
+            rate, batched = fit["effective_flop_per_s"], fit.get("throughput_flop_per_s")
             lines.append(
                 f"  {arch or '-':<10}{dtype:<5} {fit['overhead_ms_per_call']:.3f} ms/call + "
                 f"{fit['overhead_ms_per_sample']:.3f} ms/sample + FLOPs at "
-                f"{number(rate and rate / 1e12, '.4f')} TFLOP/s; "
-                f"band +/-{100 * fit['relative_band']:.0f}% (n={fit['n_points']})"
+                f"{number(rate and rate / 1e12, '.4f')} TFLOP/s at batch 1"
+                + (f", {number(batched / 1e12, '.4f')} in a large batch" if batched else "")
+                + f"; band +/-{100 * fit['relative_band']:.0f}% (n={fit['n_points']})"
                 + ("  <- headline" if arch == cost_model.get("architecture") and dtype == cost_model["dtype"] else ""))
     return "\n".join(lines)
 
