@@ -3,8 +3,8 @@
     config = resolve_config(profile="quick", probes=("inference",), device="cpu",
                             dtypes=("fp32",), budget_s=None, seed=0)
 
-Profiles name how much to measure. "quick" gives every family three sizes spanning >= 100x in
-FLOPs and three NFEs, so a 2-core CPU finishes in about a minute. "full" gives all five sizes and
+Profiles name how much to measure. "quick" gives the denoisers three sizes spanning >= 100x in
+FLOPs and three NFEs, and the GANs all five sizes (74x), so a 2-core CPU finishes in about a minute. "full" gives all five sizes and
 all six NFEs; it is meant for GPUs (`make gpu-check`, under 6 minutes on one H100).
 Torch-free: `genarch probe --help` and the results loader need no torch.
 """

@@ -111,13 +111,14 @@ def g_hinge_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 
 
 # Named sizes for timing: DCGAN's own layout at 64x64 (a 4x4 seed, four stride-2 transposed
-# convolutions, the last writing RGB), only the width changes, so FLOPs grow as width^2 (about
-# 256x from xs to xl) while the number of kernels per forward stays fixed; the cost model's fixed
-# overhead is then one number per family. Resolution is the other knob (resolution=128 adds a stage).
+# convolutions, the last writing RGB), only the width changes, so FLOPs grow with width (74x from
+# xs to xl, less than width^2 once stages reach the 512 cap) while the number of kernels per
+# forward stays fixed. Resolution is the other knob (resolution=128 adds a stage).
 GAN_SIZES: dict[str, GANConfig] = {
     # DCGAN's widest stage is 512 (8 x ngf at ngf=64); wider seeds at 4x4 are weight-bound at
     # batch 1 (a 1024-to-768 4x4 transposed convolution holds 50 MB), unlike real generators
     name: GANConfig(resolution=64, base_width=width, rgb_layer="deconv", max_width=512)
-    # DCGAN's ngf=64 falls between m and l, so the quick profile (xs, m, xl) never times it
-    for name, width in (("xs", 12), ("s", 24), ("m", 48), ("l", 96), ("xl", 192))
+    # widths of real generators (DCGAN's ngf is 64; 32 to 128 is common), none of them 64 itself:
+    # narrower ones are overhead-bound and bend the fit at batch 1
+    for name, width in (("xs", 24), ("s", 48), ("m", 96), ("l", 192), ("xl", 384))
 }
