@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
-from probes.cost_model import device_profile
 from probes.probe_set import ProbeSet, incomplete_sections, unique_labels
-from probes.training_summary import training_evidence
+from probes.registry import PROBES
 from rubric import contract, engine
 from rubric.estimates import match_device
 from rubric.knowledge import load as load_knowledge
@@ -77,7 +75,7 @@ def evidence_for(sets: list[ProbeSet], serving: str) -> dict | None:
                          "`genarch probe --resume` finishes them")
     notes += unused
     used = chosen or next((s for _, s in found.values() if s is not None), sets[0])
-    return {"device_profile": device_profile(chosen.results) if chosen else None, "notes": notes,
+    return {"device_profile": PROBES["inference"].evidence(chosen.results) if chosen else None, "notes": notes,
             "probe_results": used.source,
             **{name: e and replace(e, file=s.source) for name, (e, s) in found.items()}}
 
@@ -91,9 +89,9 @@ def _unused_sections(sets: list[ProbeSet], found: dict) -> list[str]:
             for s, name, skipped in incomplete_sections(sets) if found[name][0] is None]
 
 
-# Sections that describe the families rather than the serving device: evidence key -> extractor.
-SECTIONS = {"training": training_evidence, "conditioning": conditioning_evidence,
-            "steering": steering_evidence, "hybrid": hybrid_evidence}
+# Sections that describe the families rather than the serving device (every probe but inference,
+# whose cost model is chosen for the serving hardware): evidence key -> extractor.
+SECTIONS = {name: spec.evidence for name, spec in PROBES.items() if name != "inference"}
 
 
 def analyse(answers: dict, sets: list[ProbeSet] | None = None) -> dict:

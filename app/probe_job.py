@@ -9,7 +9,7 @@ bar counts and, at most once a second, on every training step (probes/runner.py)
 probe running, the steps done of those it planned, or, while a probe trains for minutes before
 its first step, the time it has run against what it takes in the quick profile on a 2-core CPU
 (or longer, where its steps so far extrapolate to longer), whichever is further. Probes that finished count whole; probes are weighted by how long each
-takes. Without the progress file (a run just starting), the rows in probe-results.json count.
+takes (probes.registry holds each probe's time and what its steps are). Without the progress file (a run just starting), the rows in probe-results.json count.
 Torch is imported only by the child process, never by the app.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from probes.registry import PROBES, ProbeSpec
 from probes.results import load_probe_results
 from probes.runner import PROGRESS_FILENAME, RESULTS_FILENAME
 from rubric.errors import InputError
@@ -36,35 +37,15 @@ def probes_installed() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("torch", "diffusers"))
 
 
-# Seconds each probe took in the quick profile on a 2-core CPU (benchmarks/bench_probe_quick.py
-# --only all; conditioning re-timed with its per-class quality, `genarch probe --only
-# conditioning`: 61 s): the progress bar's weights across probes, and the times the page quotes.
-QUICK_CPU_SECONDS = {"inference": 84, "training": 172, "conditioning": 61, "steering": 60, "hybrid": 49}
+def spec_for(name: str) -> ProbeSpec:
+    """The probe's spec; for a name a file gives that this version does not know, one step (its
+    section) weighing a minute."""
+    return PROBES.get(name) or ProbeSpec(name, "", "", 60.0, lambda results: None)
 
 
 def probe_command(out_dir: str, profile: str, device: str, probes: tuple[str, ...] = ("inference",)) -> list[str]:
     return [sys.executable, "-m", "app.cli", "probe", "--profile", profile, "--only", ",".join(probes),
             "--device", device, "--out", out_dir, "--no-progress"]
-
-
-def expected_rows(config: dict | None) -> int | None:
-    """Rows an inference run measures (mirrors probes.inference.plan, which imports torch):
-    per dtype, a batch-1 and a throughput row for each GAN size and each (denoiser size, NFE)."""
-    try:
-        inf = config["inference"]
-        per_dtype = 2 * len(inf["gan_sizes"]) + 2 * len(inf["diffusion_sizes"]) * len(inf["nfes"])
-        return per_dtype * len(config["dtypes"])
-    except (KeyError, TypeError):
-        return None
-
-
-def expected_training_runs(config: dict | None) -> int | None:
-    """Training runs the training probe plans: both families × dataset fractions × seeds."""
-    try:
-        training = config["training"]
-        return 2 * len(training["fractions"]) * len(training["seeds"])
-    except (KeyError, TypeError):
-        return None
 
 
 # The time share of a probe stops short of whole: only its last step says it is done.
@@ -94,7 +75,7 @@ def expected_probe_s(record: dict) -> float:
     """How long the running probe should take: its quick-CPU time, or longer where the steps done
     so far extrapolate to longer (a busy machine, a larger profile), so that time alone does not
     run the bar ahead of the work."""
-    prior = float(QUICK_CPU_SECONDS.get(record["probe"], 60))
+    prior = float(spec_for(record["probe"]).quick_cpu_seconds)
     last = record.get("last_step_unix")
     done, total = record["done"], record["total"]
     if isinstance(last, (int, float)) and not isinstance(last, bool) and 0 < done <= total:
@@ -134,25 +115,16 @@ def progress(results: dict, record: dict | None = None, now: float | None = None
         if record is not None and record["probe"] == name:
             done[name] = within_probe(record, now)
             if not stage:
-                stage = _running_stage(record, i, len(probes), STEP_UNITS.get(name, "measurements"))
+                stage = _running_stage(record, i, len(probes), spec_for(name).unit or "measurements")
             continue
-        if name == "inference":
-            count, planned, unit = len(results.get("inference") or []), expected_rows(config), "measurements"
-        elif name == "training":
-            count, planned, unit = len((results.get("training") or {}).get("runs") or []), \
-                expected_training_runs(config), "training runs"
-        else:
-            count, planned, unit = int(bool((results.get(name) or {}).get("complete"))), 1, ""
+        spec = spec_for(name)
+        count, planned, unit = spec.done(results), spec.planned(config), spec.unit
         done[name] = min(count / planned, 1.0) if planned else 0.0
         if not stage and done[name] < 1.0:
             detail = f": {count} of about {planned} {unit}" if unit and planned else ": training and measuring"
             stage = f"probe {i + 1} of {len(probes)}, {name}{detail}"
-    weights = {name: QUICK_CPU_SECONDS.get(name, 60) for name in probes}
+    weights = {name: spec_for(name).quick_cpu_seconds for name in probes}
     return sum(weights[n] * done[n] for n in probes) / sum(weights.values()), stage
-
-
-# What a step of each probe is (what its tqdm bar counts).
-STEP_UNITS = {"inference": "measurements", "training": "training runs"}
 
 
 @dataclass
@@ -208,7 +180,7 @@ class ProbeJob:
     def status(self) -> JobStatus:
         results = self._read() or {}
         rows = len(results.get("inference") or [])
-        expected = expected_rows(results.get("config"))
+        expected = PROBES["inference"].planned(results.get("config"))
         elapsed = time.monotonic() - self.started
         code = self.process.poll()
         if code is None and self.cancelled_at is not None \

@@ -133,8 +133,7 @@ def measure_diffusion(unet, cfg: CondDenoiserConfig, labels, scale: float, nfe: 
             "quality": quality_metrics(images.float().cpu(), data.held_out, extractor)}
 
 
-@register_probe("conditioning", "class-conditional GAN (projection D) and diffusion (classifier-free guidance): "
-                                "conditional accuracy, per-class quality and diversity, guidance scale and cost")
+@register_probe("conditioning")
 def run_conditioning(ctx) -> None:
     s, device, seed = ctx.config.conditioning, torch.device(ctx.config.device), ctx.config.seed
     section = ctx.open_section("conditioning", 1 + len(s.guidance_scales))

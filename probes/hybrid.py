@@ -41,8 +41,7 @@ def measure_denoiser(unet, scheduler_fn, nfe: int, n: int, data, extractor, seed
             "quality": quality_metrics(images.float().cpu(), data.held_out, extractor)}
 
 
-@register_probe("hybrid", "progressive distillation of the reference denoiser to 1-4 steps: quality against NFE "
-                          "for teacher, student and GAN on the same data, and the distillation's training cost")
+@register_probe("hybrid")
 def run_hybrid(ctx) -> None:
     s, device, seed = ctx.config.hybrid, torch.device(ctx.config.device), ctx.config.seed
     section = ctx.open_section("hybrid", len(s.teacher_nfes) + len(s.student_nfes) + 1)

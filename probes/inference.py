@@ -155,8 +155,7 @@ def measure(work: Workload, batch: int, nfe: int, settings, ctx, flops: float, m
     return row
 
 
-@register_probe("inference", "latency per NFE, throughput, peak memory and FLOP/s of reference "
-                             "GANs and denoisers")
+@register_probe("inference")
 def run_inference(ctx) -> None:
     settings, device = ctx.config.inference, torch.device(ctx.config.device)
     tasks = plan(settings, ctx.config.dtypes)

@@ -140,8 +140,7 @@ def completion_metrics(completed: torch.Tensor, truth: torch.Tensor, outcomes, m
             "quality_vs_train": quality_metrics(completed.float().cpu(), data.train, extractor)}
 
 
-@register_probe("steering", "post-hoc steering without retraining: inpainting with the unconditional denoiser "
-                            "(RePaint) vs the GAN's latent optimisation; quality of the completion, time per sample")
+@register_probe("steering")
 def run_steering(ctx) -> None:
     s, device, seed = ctx.config.steering, torch.device(ctx.config.device), ctx.config.seed
     section = ctx.open_section("steering", 4)

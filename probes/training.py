@@ -212,8 +212,7 @@ def load_data(settings, seed: int) -> ImageData:
     return load_builtin_digits(settings.resolution, seed)
 
 
-@register_probe("training", "training stability, learning curves, mode coverage and data needs "
-                            "of reference GANs and denoisers, with torch-fidelity metrics")
+@register_probe("training")
 def run_training(ctx) -> None:
     settings, device = ctx.config.training, torch.device(ctx.config.device)
     data = load_data(settings, ctx.config.seed)

@@ -7,7 +7,7 @@ from app import probe_job, state, views
 from app.analysis import choose
 from app.uploads import MAX_PROBE_BYTES
 from probes.config import PROFILES
-from probes.registry import BUILTIN_PROBES
+from probes.registry import PROBES
 from reports import charts
 from reports.markdown import escape
 from reports.control_view import conditioning_summary, control_notes, hybrid_summary, steering_summary
@@ -30,9 +30,9 @@ with run:
     if not installed:
         st.info("Running probes needs torch and diffusers in this environment "
                 "(`pip install torch diffusers`); loading results files works without them.")
-    st.multiselect("Probes", list(BUILTIN_PROBES), default=["inference"], key="probe_only",
-                   format_func=lambda name: f"{name} (~{probe_job.QUICK_CPU_SECONDS[name] / 60:.1f} min)",
-                   help="What each measures: " + "; ".join(f"{n}: {d}" for n, (_, d) in BUILTIN_PROBES.items())
+    st.multiselect("Probes", list(PROBES), default=["inference"], key="probe_only",
+                   format_func=lambda name: f"{name} (~{PROBES[name].quick_cpu_seconds / 60:.1f} min)",
+                   help="What each measures: " + "; ".join(f"{n}: {p.description}" for n, p in PROBES.items())
                         + ". Times: the quick profile on a 2-core CPU; a GPU is faster.")
     st.selectbox("Profile", PROFILES, key="probe_profile",
                  help="quick: 3 sizes × 3 NFEs per family and small training runs, for CPUs and laptops; "

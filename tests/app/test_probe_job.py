@@ -5,6 +5,7 @@ import time
 import pytest
 
 from app import probe_job
+from probes.registry import PROBES
 
 from tests.app.conftest import PROBE_RESULTS, ROWS
 
@@ -17,12 +18,13 @@ def _wait(job, timeout=20.0):
     return status
 
 
-def test_expected_rows_mirror_the_plan():
+def test_expected_rows_are_read_from_the_saved_config():
     config = json.loads(PROBE_RESULTS.read_text())["config"]
+    rows = PROBES["inference"].planned
     # quick on CPU: (3 GAN sizes + 3 denoiser sizes × 3 NFEs) × (batch 1 + throughput) × 1 dtype
-    assert probe_job.expected_rows(config) == (3 + 3 * 3) * 2
-    assert probe_job.expected_rows({**config, "dtypes": ["fp32", "bf16"]}) == 48
-    assert probe_job.expected_rows({}) is None
+    assert rows(config) == (3 + 3 * 3) * 2
+    assert rows({**config, "dtypes": ["fp32", "bf16"]}) == 48
+    assert rows({}) is None
 
 
 def test_the_real_command_is_genarch_probe():
@@ -80,7 +82,7 @@ def test_the_command_runs_the_probes_chosen():
 def test_progress_spans_every_probe_of_the_run():
     config = {**json.loads(PROBE_RESULTS.read_text())["config"], "probes": ["inference", "training", "hybrid"],
               "training": {"fractions": [0.1, 0.3, 1.0], "seeds": [0, 1]}}
-    w = probe_job.QUICK_CPU_SECONDS
+    w = {name: spec.quick_cpu_seconds for name, spec in PROBES.items()}
     total = w["inference"] + w["training"] + w["hybrid"]
     share, stage = probe_job.progress({"config": config, "inference": [{}] * 12})
     assert share == pytest.approx(0.5 * w["inference"] / total)
@@ -124,7 +126,7 @@ def _record(**fields):
 def test_a_probe_that_trains_before_its_first_row_still_moves():
     config = {**json.loads(PROBE_RESULTS.read_text())["config"], "probes": ["inference", "hybrid"]}
     results = {"config": config, "inference": [{}] * 24, "probe_wall_s": {"inference": 80.0}}
-    w = probe_job.QUICK_CPU_SECONDS
+    w = {name: spec.quick_cpu_seconds for name, spec in PROBES.items()}
     total = w["inference"] + w["hybrid"]
     # Without the progress file the hybrid probe reads 0 until its section is complete.
     assert probe_job.progress(results)[0] == pytest.approx(w["inference"] / total)
