@@ -306,8 +306,9 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
            weights: dict[str, float] | None = None, *, robust: bool = True, memo: dict | None = None) -> Decision:
     """Rank the candidate families for validated `answers` (see rubric.answers.validate).
 
-    `evidence` holds measurements from probes, as plain data: `device_profile` (see
-    probes.cost_model.device_profile) replaces the catalog's assumed efficiency; `training`
+    `evidence` holds measurements from probes: `device_profile` (see
+    probes.cost_model.device_profile) replaces the catalog's assumed efficiency; the sections,
+    typed as rubric/measured.py defines them and read only there: `training`
     (probes.training_summary.training_evidence) blends measured stability, mode coverage and
     data needs into those criteria; `conditioning` and `steering` (probes.control_summary)
     blend measured class-conditional accuracy and inpainting into the conditioning criterion;
