@@ -199,6 +199,13 @@ def device_profile(cost_model: dict) -> dict:
     _check_fit(cost_model | {"overhead_ms_per_call": cost_model.get("fixed_overhead_ms_per_forward"),
                              "overhead_ms_per_sample": 0.0, "bootstrap": [], "flops_per_call_range": [0, 0]},
                "headline")
-    return {k: cost_model.get(k) for k in ("device_name", "device_kind", "dtype",
-                                           "fixed_overhead_ms_per_forward", "effective_flop_per_s",
-                                           "relative_band", "architecture")}
+    profile = {k: cost_model.get(k) for k in ("device_name", "device_kind", "dtype",
+                                              "fixed_overhead_ms_per_forward", "effective_flop_per_s",
+                                              "relative_band", "architecture")}
+    from probes.results_schema import MAX_FLOP_PER_S, MIN_FLOP_PER_S
+
+    # the rate of each further sample in a batch; None in files fitted before it was kept
+    head = cost_model["fits"].get(cost_model["dtype"]) or {}
+    rate = head.get("throughput_flop_per_s")
+    profile["throughput_flop_per_s"] = rate if _number(rate, MIN_FLOP_PER_S, MAX_FLOP_PER_S) else None
+    return profile

@@ -49,8 +49,10 @@ class DeviceModel:
     note: str
     log_halfwidth: float  # the 90% interval of a latency is point × exp(±this)
     log_sigma: float  # the normal sigma of log latency, for probabilities
-    flop_per_s: float | None = None  # measured mode only
+    flop_per_s: float | None = None  # measured mode only: FLOP/s of a batch-1 call
     overhead_ms: float | None = None
+    # measured: FLOP/s of each further sample in a batch (None: the batch-1 rate stands for it)
+    throughput_flop_per_s: float | None = None
 
 
 @dataclass
@@ -212,6 +214,7 @@ def device_model(knowledge: Knowledge, serving: str, measured: dict | None = Non
         return catalog
     probed = match_device(measured.get("device_name", ""), measured.get("device_kind", ""), knowledge)
     rate = float(measured["effective_flop_per_s"])
+    batched = float(measured.get("throughput_flop_per_s") or rate)
     overhead = float(measured["fixed_overhead_ms_per_forward"])
     band = float(measured.get("relative_band") or 0.05)
     halfwidth = math.log1p(band)
@@ -219,7 +222,7 @@ def device_model(knowledge: Knowledge, serving: str, measured: dict | None = Non
         return DeviceModel(device, dtype, stack, calibration, "measured",
                            f"measured on {measured.get('device_name')}: {rate / 1e12:.3g} TFLOP/s effective, "
                            f"{overhead:.2f} ms overhead per call (genarch probe)",
-                           halfwidth, halfwidth / lm.Z_90, rate, overhead)
+                           halfwidth, halfwidth / lm.Z_90, rate, overhead, batched)
     if probed is None or knowledge.devices[probed].kind != device.kind:
         return DeviceModel(**{**catalog.__dict__, "note": catalog.note + (
             f"; the probe ran on {measured.get('device_name')!r}, which cannot be scaled to "
@@ -230,7 +233,7 @@ def device_model(knowledge: Knowledge, serving: str, measured: dict | None = Non
     return DeviceModel(device, dtype, stack, calibration, "measured",
                        f"measured on {measured.get('device_name')} ({rate / 1e12:.3g} TFLOP/s effective), "
                        f"scaled ×{ratio:.3g} by the catalog's peak ratio to {device.name}",
-                       wider, wider / lm.Z_90, rate * ratio, overhead)
+                       wider, wider / lm.Z_90, rate * ratio, overhead, batched * ratio)
 
 
 def architecture_flops(arch: Architecture, resolution: int) -> float:
@@ -241,7 +244,10 @@ def _call_ms(arch: Architecture, resolution: int, batch: int, dm: DeviceModel, k
              dtype: str | None = None) -> float:
     """Milliseconds for one call of `arch` on a batch (inputs, guidance already counted)."""
     if dm.basis == "measured" and arch.flops_per_forward is not None:
-        return batch * architecture_flops(arch, resolution) / dm.flop_per_s * 1e3 + dm.overhead_ms
+        # the probe's law: the first sample at the batch-1 rate, each further one at the batch rate
+        flops = architecture_flops(arch, resolution)
+        further = (batch - 1) * flops / (dm.throughput_flop_per_s or dm.flop_per_s)
+        return (flops / dm.flop_per_s + further) * 1e3 + dm.overhead_ms
     return 1e3 * lm.call_seconds(arch, resolution, batch, dm.device, dtype or dm.dtype, dm.stack,
                                  dm.calibration, knowledge)
 
@@ -376,7 +382,7 @@ def training_rate(arch: Architecture, resolution: int, device: Device, knowledge
     probe's measured rate where `dm` measured this device."""
     batch = knowledge.family_assumptions["training_batch"]["value"]
     if dm is not None and dm.basis == "measured" and dm.device.id == device.id and arch.flops_per_forward:
-        return dm.flop_per_s
+        return dm.throughput_flop_per_s or dm.flop_per_s  # training batches run at the batch rate
     dtype = serving_dtype(knowledge, device, "bf16" if device.kind == "gpu" else None)
     seconds = lm.call_seconds(arch, resolution, batch, device, dtype, "eager", lm.load_calibration(), knowledge)
     flops = arch.flops_per_forward and architecture_flops(arch, resolution)

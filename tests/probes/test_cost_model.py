@@ -109,3 +109,12 @@ def test_guidance_doubles_flops_not_overhead(synthetic_rows):
     cm = fit_cost_model(synthetic_rows(2.0, 1e11), "test", "cpu")
     once, guided = predict(cm, 1e9, 1, 1)["latency_ms_per_sample"], predict(cm, 2e9, 1, 1)["latency_ms_per_sample"]
     assert once < guided < 2 * once
+
+
+def test_the_device_profile_carries_both_rates(synthetic_rows):
+    cm = fit_cost_model(synthetic_rows(2.0, 1e11), "test", "cpu")
+    profile = device_profile(cm)
+    assert profile["throughput_flop_per_s"] == pytest.approx(1e11, rel=1e-4)
+    assert profile["effective_flop_per_s"] == pytest.approx(1e11, rel=1e-4)  # no per-call FLOP cost here
+    old = dict(cm, fits={"fp32": {k: v for k, v in cm["fits"]["fp32"].items() if k != "throughput_flop_per_s"}})
+    assert device_profile(old)["throughput_flop_per_s"] is None

@@ -210,6 +210,21 @@ def test_measured_profile_replaces_the_catalog_assumption(defaults):
     assert estimates.match_device("NVIDIA H100 PCIe", "cuda", KB) == "h100-pcie"
 
 
+def test_a_measured_batch_runs_further_samples_at_the_batch_rate():
+    """The probe's law: one call of B samples costs the overhead, one sample's FLOPs at the batch-1
+    rate and B - 1 more at the large-batch rate; a profile without that rate keeps the batch-1 one."""
+    measured = {"device_name": "NVIDIA H100 80GB HBM3", "device_kind": "cuda", "relative_band": 0.1,
+                "fixed_overhead_ms_per_forward": 2.0, "effective_flop_per_s": 100e12,
+                "throughput_flop_per_s": 400e12}
+    arch = next(a for a in KB.architectures.values() if a.flops_per_forward)
+    flops = estimates.architecture_flops(arch, 512)
+    dm = estimates.device_model(KB, "h100", measured)
+    assert estimates._call_ms(arch, 512, 8, dm, KB) == pytest.approx(2.0 + 1e3 * (flops / 100e12 + 7 * flops / 400e12))
+    old = estimates.device_model(KB, "h100", {k: v for k, v in measured.items() if k != "throughput_flop_per_s"})
+    assert estimates._call_ms(arch, 512, 8, old, KB) == pytest.approx(2.0 + 1e3 * 8 * flops / 100e12)
+    assert estimates.training_rate(arch, 512, KB.devices["h100"], KB, dm) == 400e12
+
+
 def test_device_matching():
     assert estimates.match_device("NVIDIA H100 80GB HBM3", "cuda", KB) == "h100"
     assert estimates.match_device("NVIDIA L4", "cuda", KB) == "l4"
