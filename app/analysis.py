@@ -31,7 +31,7 @@ def _has_fit(s: ProbeSet) -> bool:
 
 def serving_matches(s: ProbeSet, serving: str) -> bool:
     """Whether the cost model was measured on the serving device (the fields rubric.estimates
-    reads: the cost model's device name and kind, as probes.cost_model.device_profile gives them)."""
+    reads: the cost model's device name and kind, as probes.summaries.cost_model.device_profile gives them)."""
     fit = s.results.get("cost_model") or {}
     return match_device(str(fit.get("device_name") or ""), str(fit.get("device_kind") or ""),
                         load_knowledge()) == serving

@@ -183,7 +183,7 @@ def _ms(value: float) -> str:
 
 
 def _run_probe(args: argparse.Namespace) -> int:
-    from probes.cost_model import predict
+    from probes.summaries.cost_model import predict
     from probes.results import load_probe_results
     from rubric.estimates import usd_per_1k_samples
 

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise InputError(f"--out {args.out}: exists and is not a directory")
 
-    from probes.device import DTYPES, default_dtypes, resolve_device  # imports torch
+    from probes.measure.device import DTYPES, default_dtypes, resolve_device  # imports torch
     from probes.runner import RESULTS_FILENAME, run_probes
     from reports.probe_table import control_tables, inference_table, training_table
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from probes.host import cpu_name
+from probes.measure.host import cpu_name
 from reports.ranking import RankedCandidate, ranked
 from reports.verdict import METRICS
 

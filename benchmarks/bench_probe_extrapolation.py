@@ -4,10 +4,10 @@ networks the project never defines, time them, print the errors.
     python benchmarks/bench_probe_extrapolation.py [--device cpu] [--threads N] [--only NAME,...]
 
 1. Runs the inference probe exactly as `genarch probe --profile quick --only inference --device cpu`
-   does, and fits its cost model (probes/cost_fit.py).
+   does, and fits its cost model (probes/summaries/cost_fit.py).
 2. Builds each real architecture of benchmarks/real_architectures.py (diffusers configs, PyTorch
    examples and the papers' layer lists), counts its FLOPs per forward with
-   torch.utils.flop_counter at batch 1, and times one forward per batch with probes.timing
+   torch.utils.flop_counter at batch 1, and times one forward per batch with probes.measure.timing
    (warm-up, repeats, median and interquartile range).
 3. Predicts each with its family's fit, as `genarch estimate --probe-results …
    --flops-per-forward F --nfe 1 --batch B --architecture FAMILY` would, and prints
@@ -33,7 +33,7 @@ def _measure(arch, device: str, min_time_s: float) -> tuple[float, list[dict]]:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from probes.timing import time_call
+    from probes.measure.timing import time_call
 
     torch.manual_seed(0)
     model = arch.build().to(device).eval()
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from probes.config import resolve_config
-    from probes.cost_model import predict
+    from probes.summaries.cost_model import predict
     from probes.runner import run_probes
     from real_architectures import REAL_ARCHITECTURES
     from reports.probe_table import cost_model_line

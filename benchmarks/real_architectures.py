@@ -4,7 +4,7 @@ model on networks it never measured (benchmarks/bench_probe_extrapolation.py).
     from real_architectures import REAL_ARCHITECTURES
     arch = REAL_ARCHITECTURES["dcgan-64"]; model = arch.build(); args = arch.inputs(batch=64)
 
-None of these is defined in the project's model files (probes/ref_*.py); each is rebuilt here from
+None of these is defined in the project's model files (probes/models/ref_*.py); each is rebuilt here from
 its source's own layer list or config, with random weights (time does not depend on them). The
 batches are the ones the source uses or a server would: 1 for latency, and a throughput batch.
 """
@@ -25,7 +25,7 @@ class RealArchitecture:
     build: Callable[[], nn.Module]
     inputs: Callable[[int], tuple]
     batches: tuple[int, ...]
-    # whether the family's reference models (probes/ref_*.py) share its layer mix: transposed-
+    # whether the family's reference models (probes/models/ref_*.py) share its layer mix: transposed-
     # convolution generators for "gan", UNet or transformer denoisers for "diffusion"
     in_reference_mix: bool = True
 

@@ -3,10 +3,10 @@
     genarch probe --only conditioning --profile quick           # built-in digits, 10 classes
     genarch probe --only conditioning --data DIR                # DIR/<class>/*.png
 
-Trains a class-conditional GAN (probes/ref_cond_gan.py: projection discriminator) and a class-
-conditional denoiser with classifier-free guidance (probes/ref_cond_diffusion.py) on the same
+Trains a class-conditional GAN (probes/models/ref_cond_gan.py: projection discriminator) and a class-
+conditional denoiser with classifier-free guidance (probes/models/ref_cond_diffusion.py) on the same
 images, then asks each for `samples_per_class` images of every class and measures:
-- conditional accuracy: the share the domain classifier (probes/fidelity.py, trained on the real
+- conditional accuracy: the share the domain classifier (probes/measure/fidelity.py, trained on the real
   train split) puts in the requested class, against chance (1 / classes) and the classifier's
   own accuracy on held-out real images (the ceiling);
 - per class: accuracy and diversity (mean pairwise distance of classifier features among the
@@ -16,7 +16,7 @@ images, then asks each for `samples_per_class` images of every class and measure
 - for the denoiser, each guidance scale in `guidance_scales` (0 = unconditional, 1 = plain
   conditional; ref_cond_diffusion.py), with forwards per sample and measured time per sample,
   so the ×2 cost of a guided step is a measurement, not an assumption.
-Measuring only: probes/control_summary.py turns the section into rubric evidence.
+Measuring only: probes/summaries/control_summary.py turns the section into rubric evidence.
 """
 from __future__ import annotations
 
@@ -27,15 +27,15 @@ from probes.training import optimise
 from probes.control_settings import ConditioningSettings
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, timed,
                                    train_steps)
-from probes.data import ImageData, to_uint8
-from probes.fidelity import DomainExtractor, precision_recall, quality_metrics, real_floor
-from probes.ref_cond_diffusion import (CondDenoiserConfig, GuidedDenoiser, build_cond_denoiser, drop_labels,
+from probes.measure.data import ImageData, to_uint8
+from probes.measure.fidelity import DomainExtractor, precision_recall, quality_metrics, real_floor
+from probes.models.ref_cond_diffusion import (CondDenoiserConfig, GuidedDenoiser, build_cond_denoiser, drop_labels,
                                        forwards_per_step)
-from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator
-from probes.ref_diffusion import DenoiserConfig
-from probes.ref_gan import GANConfig, d_hinge_loss, g_hinge_loss
+from probes.models.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator
+from probes.models.ref_diffusion import DenoiserConfig
+from probes.models.ref_gan import GANConfig, d_hinge_loss, g_hinge_loss
 from probes.registry import register_probe
-from probes.sampling import make_scheduler, sample
+from probes.models.sampling import make_scheduler, sample
 
 
 def train_cond_gan(data: ImageData, s: ConditioningSettings, seed: int, device, check_budget=lambda: None):

@@ -4,8 +4,8 @@
                             dtypes=("fp32",), budget_s=None, seed=0)
 
 Profiles name how much to measure. "quick" gives the denoisers three sizes spanning >= 100x in
-FLOPs and three NFEs, and the GANs all five sizes (74x), so a 2-core CPU finishes in about a minute. "full" gives all five sizes and
-all six NFEs; it is meant for GPUs (`make gpu-check`, under 6 minutes on one H100).
+FLOPs and three NFEs, and the GANs all five sizes (74x), so a 2-core CPU finishes in about a
+minute. "full" gives all five sizes and all six NFEs; it is meant for GPUs (`make gpu-check`, under 6 minutes on one H100).
 Torch-free: `genarch probe --help` and the results loader need no torch.
 """
 from __future__ import annotations
@@ -17,15 +17,15 @@ from probes.control_settings import (ConditioningSettings, HybridSettings, Steer
 
 PROFILES = ("quick", "full")
 ALL_NFES = (1, 2, 4, 10, 25, 50)  # the latency axis: one-step distilled models to classic 50-step
-GAN_SIZE_NAMES = ("xs", "s", "m", "l", "xl")  # probes.ref_gan.GAN_SIZES, without importing torch
+GAN_SIZE_NAMES = ("xs", "s", "m", "l", "xl")  # probes.models.ref_gan.GAN_SIZES, without importing torch
 
 
 @dataclass(frozen=True)
 class InferenceSettings:
-    gan_sizes: tuple[str, ...]  # keys of probes.ref_gan.GAN_SIZES
-    diffusion_sizes: tuple[str, ...]  # keys of probes.ref_diffusion.DIFFUSION_SIZES
+    gan_sizes: tuple[str, ...]  # keys of probes.models.ref_gan.GAN_SIZES
+    diffusion_sizes: tuple[str, ...]  # keys of probes.models.ref_diffusion.DIFFUSION_SIZES
     nfes: tuple[int, ...]
-    sampler: str = "dpmsolver++"  # probes.sampling.SCHEDULERS; latency barely depends on it
+    sampler: str = "dpmsolver++"  # probes.models.sampling.SCHEDULERS; latency barely depends on it
     min_repeats: int = 3
     max_repeats: int = 30
     min_time_s: float = 0.25  # timed seconds per measurement, after warm-up
@@ -40,7 +40,7 @@ class InferenceSettings:
 
 _INFERENCE = {
     # every GAN size: a generator forward takes milliseconds, and the four-term cost model wants
-    # more than six rows per family (probes/cost_fit.py)
+    # more than six rows per family (probes/summaries/cost_fit.py)
     ("quick", "cpu"): InferenceSettings(gan_sizes=GAN_SIZE_NAMES, diffusion_sizes=("xs", "m", "xl"),
                                         nfes=(1, 4, 10), min_time_s=0.2, max_forward_s=0.2),
     ("full", "cpu"): InferenceSettings(gan_sizes=("xs", "s", "m", "l", "xl"),

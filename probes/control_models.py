@@ -8,7 +8,7 @@ unconditional reference models, a clipped DDIM sampler and a per-sample clock.
 Each is cached per process, keyed by everything that changes it, so `genarch probe` running
 steering and hybrid trains the unconditional GAN and denoiser once. The unconditional models are
 trained exactly as the training probe's (probes/training.py: GANTrainer, DiffusionTrainer, the same
-layouts and losses), only for a fixed number of steps. The classifier is probes/fidelity.py's
+layouts and losses), only for a fixed number of steps. The classifier is probes/measure/fidelity.py's
 domain extractor, a classifier when the data has labels; it also gives FID/KID/precision/recall.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Callable
 import torch
 
 from probes.control_settings import ReferenceSpec
-from probes.data import ImageData, load_builtin_digits, load_image_folder
-from probes.fidelity import DomainExtractor, train_domain_extractor
-from probes.timing import time_once
+from probes.measure.data import ImageData, load_builtin_digits, load_image_folder
+from probes.measure.fidelity import DomainExtractor, train_domain_extractor
+from probes.measure.timing import time_once
 
 _DATA: dict = {}
 _CLASSIFIERS: dict = {}
@@ -117,7 +117,7 @@ def clipped_ddim(prediction_type: str = "epsilon"):
     survives into a share of the samples."""
     from diffusers import DDIMScheduler
 
-    from probes.sampling import make_scheduler
+    from probes.models.sampling import make_scheduler
 
     return DDIMScheduler.from_config(make_scheduler("ddim").config, timestep_spacing="trailing",
                                      clip_sample=True, prediction_type=prediction_type)
@@ -126,7 +126,7 @@ def clipped_ddim(prediction_type: str = "epsilon"):
 def timed(fn: Callable, samples: int, device, warmup: Callable | None = None) -> tuple[object, float]:
     """(fn(), milliseconds per sample of that one call). `warmup` (e.g. the same call on 2
     samples) runs first, untimed: first calls pay for allocation and kernel selection. The clock
-    is probes.timing's, which waits for the device."""
+    is probes.measure.timing's, which waits for the device."""
     if warmup is not None:
         warmup()
     out, ms = time_once(fn, torch.device(device).type)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
-# DDPM's training noise schedule, in steps (arxiv 2006.11239): probes.sampling builds its schedulers
+# DDPM's training noise schedule, in steps (arxiv 2006.11239): probes.models.sampling builds its schedulers
 # on it; it lives here, torch-free, so the settings can check student step counts against it.
 NUM_TRAIN_TIMESTEPS = 1000
 MASKS = ("bottom_half", "centre_square", "right_half")  # steering: which region is hidden
@@ -126,7 +126,7 @@ class HybridSettings(ReferenceModelSettings):
     distill_steps_per_stage: int = 100
     distill_batch: int = 64
     distill_lr: float = 5e-4  # Adam; the paper used 1e-4..5e-5 for far longer runs
-    student_prediction: str = "v_prediction"  # or "sample" (x̂); see probes/distillation.py
+    student_prediction: str = "v_prediction"  # or "sample" (x̂); see probes/models/distillation.py
     samples: int = 359  # per quality row (FID needs > 64, the feature dimension); capped at held-out size
 
     def __post_init__(self):

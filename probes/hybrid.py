@@ -3,7 +3,7 @@
     genarch probe --only hybrid --profile quick
 
 The unconditional reference denoiser (the teacher; probes/control_models.py, trained as the
-training probe's) is distilled by progressive distillation (probes/distillation.py; Salimans &
+training probe's) is distilled by progressive distillation (probes/models/distillation.py; Salimans &
 Ho 2022, arxiv 2202.00512) from `teacher_nfe` steps down to `student_nfes` (e.g. 8 -> 4, 2, 1).
 Then on the same data, with the same classifier features and the same number of samples:
 - the teacher at every NFE in `teacher_nfes` (clipped trailing DDIM, the sampler it was
@@ -13,7 +13,7 @@ Then on the same data, with the same classifier features and the same number of 
 each row with FID/KID/precision/recall against held-out real images and measured time per
 sample (one call of `samples`, after a warm-up). The distillation's own cost (wall seconds,
 optimiser steps, teacher forwards) is recorded beside the teacher's training cost.
-Measuring only: probes/control_summary.py picks the student and computes the speed-up.
+Measuring only: probes/summaries/control_summary.py picks the student and computes the speed-up.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ import torch
 
 from probes.control_models import (classifier_record, clipped_ddim, control_data, domain_classifier, reference_model,
                                    timed)
-from probes.distillation import progressive_distill, student_scheduler
-from probes.fidelity import quality_metrics, real_floor
-from probes.ref_diffusion import Denoiser
+from probes.models.distillation import progressive_distill, student_scheduler
+from probes.measure.fidelity import quality_metrics, real_floor
+from probes.models.ref_diffusion import Denoiser
 from probes.registry import register_probe
-from probes.sampling import sample
+from probes.models.sampling import sample
 
 
 def measure_denoiser(unet, scheduler_fn, nfe: int, n: int, data, extractor, seed: int, device) -> dict:

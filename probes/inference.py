@@ -2,11 +2,11 @@
 
     genarch probe --only inference --profile quick --device cpu
 
-For each reference GAN (probes/ref_gan.py) and denoiser (probes/ref_diffusion.py) size, and each
+For each reference GAN (probes/models/ref_gan.py) and denoiser (probes/models/ref_diffusion.py) size, and each
 dtype, it counts FLOPs of one forward (FlopCounterMode, batch 1), finds a throughput batch by
 doubling (stopping at a memory, time or size limit; a CUDA out-of-memory error backs off to the
 last batch that fit), then times whole samples: one generator forward for a GAN, `nfe` denoiser
-forwards through a diffusers scheduler for diffusion (probes/sampling.py). Each row gives
+forwards through a diffusers scheduler for diffusion (probes/models/sampling.py). Each row gives
 latency per sample (median, p90, IQR, cv), throughput, peak memory, achieved FLOP/s, the
 fraction of the GPU's datasheet peak, and NVML energy per 1,000 samples where the card counts it.
 Measuring only: formatting lives in reports/probe_table.py.
@@ -17,12 +17,12 @@ from typing import Callable
 
 import torch
 
-from probes import device as dev
-from probes.ref_diffusion import DIFFUSION_SIZES, Denoiser, build_denoiser
-from probes.ref_gan import GAN_SIZES, Generator
+from probes.measure import device as dev
+from probes.models.ref_diffusion import DIFFUSION_SIZES, Denoiser, build_denoiser
+from probes.models.ref_gan import GAN_SIZES, Generator
 from probes.registry import register_probe
-from probes.sampling import make_scheduler, sample
-from probes.timing import time_call
+from probes.models.sampling import make_scheduler, sample
+from probes.measure.timing import time_call
 
 
 def plan(settings, dtypes) -> list[tuple]:

@@ -17,8 +17,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
-from probes.training_summary import training_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from probes.summaries.training_summary import training_evidence
 
 
 def _inference_rows(config: dict) -> int:
@@ -45,8 +45,8 @@ def _training_runs_done(results: dict) -> int:
 
 def _device_profile(results: dict) -> dict | None:
     """The headline cost-model fit, or None when the file holds none (InputError for a fit that
-    cannot be used: probes.cost_model.device_profile)."""
-    from probes.cost_model import device_profile  # the cost model is read only where it is used
+    cannot be used: probes.summaries.cost_model.device_profile)."""
+    from probes.summaries.cost_model import device_profile  # the cost model is read only where it is used
 
     cost_model = results.get("cost_model")
     return device_profile(results) if isinstance(cost_model, dict) and cost_model.get("fits") else None

@@ -281,12 +281,12 @@ def _range_rule(value: dict, path: tuple) -> None:
 FIT = Obj({
     "overhead_ms_per_call": nn(MAX_MS, nullable=False), "overhead_ms_per_sample": nn(MAX_MS, nullable=False),
     "fixed_overhead_ms_per_forward": nn(MAX_MS, nullable=False),
-    # null when time did not grow with FLOPs (probes.cost_model refuses to predict from it)
+    # null when time did not grow with FLOPs (probes.summaries.cost_model refuses to predict from it)
     "effective_flop_per_s": Num(lo=MIN_FLOP_PER_S, hi=MAX_FLOP_PER_S, nullable=True),
     "relative_band": nn(100, nullable=False), "n_points": Int(1, MAX_ROWS, nullable=True),
     "flops_per_call_range": List(nn(nullable=False), min_items=2, max_items=2),
     "rms_relative_residual": nn(), "downweighted_rows": COUNT,
-    # the per-FLOP terms; files fitted before the per-call term have neither (probes.cost_model)
+    # the per-FLOP terms; files fitted before the per-call term have neither (probes.summaries.cost_model)
     "ms_per_flop_per_call": nn(MS_PER_FLOP), "ms_per_flop_per_sample": nn(MS_PER_FLOP),
     "throughput_flop_per_s": Num(lo=MIN_FLOP_PER_S, hi=MAX_FLOP_PER_S, nullable=True),
     "flops_per_forward_range": List(nn(nullable=False), min_items=2, max_items=2, nullable=True),

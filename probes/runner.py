@@ -22,9 +22,9 @@ from typing import Callable
 
 from probes.atomic import write_json_atomic
 from probes.config import ProbeConfig
-from probes.cost_fit import fit_cost_model
-from probes.machine_lock import exclusive_machine
-from probes.training_summary import summarize_training
+from probes.summaries.cost_fit import fit_cost_model
+from probes.measure.machine_lock import exclusive_machine
+from probes.summaries.training_summary import summarize_training
 from probes.registry import get_probe
 from probes.results import load_probe_results, new_results, row_key, write_probe_results
 from rubric.errors import InputError
@@ -199,7 +199,7 @@ def _run_probes(config: ProbeConfig, out_path: str, resume: bool, show_progress:
     import torch
     from diffusers.utils import logging as diffusers_logging
 
-    from probes.device import environment
+    from probes.measure.device import environment
 
     # diffusers' "cast with .to()" advice is for pretrained weights; the probes build fresh ones
     diffusers_logging.set_verbosity_error()

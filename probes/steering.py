@@ -31,8 +31,8 @@ import torch
 from probes.training import optimise
 from probes.control_settings import MASKS
 from probes.control_models import classifier_record, control_data, domain_classifier, reference_model, timed
-from probes.data import ImageData, to_uint8
-from probes.fidelity import quality_metrics
+from probes.measure.data import ImageData, to_uint8
+from probes.measure.fidelity import quality_metrics
 from probes.registry import register_probe
 
 
@@ -59,7 +59,7 @@ def repaint(unet, known: torch.Tensor, mask: torch.Tensor, nfe: int, jump_length
     preprocessing). Returns the completed images and the network forwards per sample."""
     from diffusers import RePaintScheduler
 
-    from probes.sampling import make_scheduler
+    from probes.models.sampling import make_scheduler
 
     sched = RePaintScheduler.from_config(make_scheduler("ddpm").config, eta=eta)  # the reference schedule
     # timesteps stay on the CPU: the scheduler indexes its CPU tables with them; the UNet moves them

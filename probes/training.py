@@ -3,13 +3,13 @@
     genarch probe --only training --profile quick            # built-in digits
     genarch probe --only training --data photos/             # the user's own images
 
-Both reference families (probes/ref_gan.py, probes/ref_diffusion.py) train on the same budget of
+Both reference families (probes/models/ref_gan.py, probes/models/ref_diffusion.py) train on the same budget of
 images seen, at several dataset sizes (nested subsets of the train split) and seeds. Each run
 records step time, images per second, its loss curve and, at checkpoints, FID/KID/precision/
-recall of generated against held-out real images (probes/fidelity.py, through torch-fidelity),
+recall of generated against held-out real images (probes/measure/fidelity.py, through torch-fidelity),
 and at the end mode coverage. A GAN that diverges (NaN loss, or a discriminator whose hinge loss
 collapses to ~0 or explodes) is a result, not a crash. Summaries (stability, data needs, training cost) are
-computed from the runs by probes/training_summary.py. Measuring only: no formatting here.
+computed from the runs by probes/summaries/training_summary.py. Measuring only: no formatting here.
 """
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ import time
 import torch
 import torch.nn.functional as F
 
-from probes.data import ImageData, load_builtin_digits, load_image_folder, to_uint8
-from probes.fidelity import (INCEPTION, inception_unavailable_reason, mode_coverage, quality_metrics,
+from probes.measure.data import ImageData, load_builtin_digits, load_image_folder, to_uint8
+from probes.measure.fidelity import (INCEPTION, inception_unavailable_reason, mode_coverage, quality_metrics,
                              train_domain_extractor)
-from probes.ref_diffusion import Denoiser, DenoiserConfig, build_denoiser
-from probes.ref_gan import Discriminator, GANConfig, Generator, d_hinge_loss, g_hinge_loss
+from probes.models.ref_diffusion import Denoiser, DenoiserConfig, build_denoiser
+from probes.models.ref_gan import Discriminator, GANConfig, Generator, d_hinge_loss, g_hinge_loss
 from probes.registry import register_probe
-from probes.sampling import make_scheduler, sample
+from probes.models.sampling import make_scheduler, sample
 
 FAMILIES = ("gan", "diffusion")
 D_COLLAPSE_LOSS = 0.05  # hinge D loss below this over the last fifth of training: D has won

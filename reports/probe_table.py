@@ -3,7 +3,7 @@ functions from the results dict to a string. Torch-free; the probes measure, thi
 """
 from __future__ import annotations
 
-from probes.control_summary import classifier_on_real, worst_class
+from probes.summaries.control_summary import classifier_on_real, worst_class
 from reports.cells import gained_lost, number
 
 

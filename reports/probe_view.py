@@ -89,7 +89,7 @@ def machine_summary(sets: list[ProbeSet]) -> list[dict]:
 
 
 # --- the training section: drawn when present, skipped when absent --------------------------------
-# Read leniently (probes/training.py and probes/training_summary.py write it; a file without it,
+# Read leniently (probes/training.py and probes/summaries/training_summary.py write it; a file without it,
 # or with a shape this version does not know, simply has no training charts):
 #   training.runs[]      {architecture, train_images, seed, curve: [{images_seen, fid, ...}],
 #                         final: {fid, ...} or null, mode_coverage: {classes_covered, classes,

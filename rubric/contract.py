@@ -48,7 +48,7 @@ Schema (schema_version 1); every key below is always present:
                         used (device_name, effective_flop_per_s, …) or null, training: measured
                         stability, mode coverage and data needs per family, or null;
                         conditioning, steering, hybrid: the controllability probes' measurements
-                        (probes.control_summary), or null; each measured section names its `file`}
+                        (probes.summaries.control_summary), or null; each measured section names its `file`}
   answers               the validated answers, defaults filled in
 
 Every number in it is finite, and every time, amount of money and count in `estimates` (latency,

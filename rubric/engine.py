@@ -307,10 +307,10 @@ def decide(answers: dict, knowledge: Knowledge | None = None, evidence: dict | N
     """Rank the candidate families for validated `answers` (see rubric.answers.validate).
 
     `evidence` holds measurements from probes: `device_profile` (see
-    probes.cost_model.device_profile) replaces the catalog's assumed efficiency; the sections,
+    probes.summaries.cost_model.device_profile) replaces the catalog's assumed efficiency; the sections,
     typed as rubric/measured.py defines them and read only there: `training`
-    (probes.training_summary.training_evidence) blends measured stability, mode coverage and
-    data needs into those criteria; `conditioning` and `steering` (probes.control_summary)
+    (probes.summaries.training_summary.training_evidence) blends measured stability, mode coverage and
+    data needs into those criteria; `conditioning` and `steering` (probes.summaries.control_summary)
     blend measured class-conditional accuracy and inpainting into the conditioning criterion;
     `hybrid` sets the distilled variants' step counts and distillation cost and blends the
     student's measured quality into the hybrid's fidelity and diversity. Each measurement weighs

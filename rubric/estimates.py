@@ -199,7 +199,7 @@ def device_model(knowledge: Knowledge, serving: str, measured: dict | None = Non
                  stack: str = "eager", dtype: str | None = None) -> DeviceModel:
     """The calibrated catalog model for the serving device, replaced by a probe's measurement if given.
 
-    `measured` is `probes.cost_model.device_profile(...)`: device_name, device_kind,
+    `measured` is `probes.summaries.cost_model.device_profile(...)`: device_name, device_kind,
     fixed_overhead_ms_per_forward, effective_flop_per_s, relative_band.
     """
     device = knowledge.devices[serving]
@@ -467,7 +467,7 @@ def student_nfe(variant: Variant, hybrid: HybridEvidence | None, knowledge: Know
                 resolution: int | None = None) -> tuple[int, str | None]:
     """Denoiser calls per sample for a distilled variant, from the hybrid probe when it ran.
 
-    A student that kept its teacher's quality (probes.control_summary's tolerance) at n steps
+    A student that kept its teacher's quality (probes.summaries.control_summary's tolerance) at n steps
     moves the catalog's step count toward n: the geometric mean weighted by the rubric's
     evidence weight, rounded, kept inside the variant's published range (a 16 px probe informs
     but does not overrule a production recipe). With no student inside the tolerance, the
@@ -543,7 +543,7 @@ def serving_cost(variant: Variant, answers: dict, knowledge: Knowledge, dm: Devi
 
 def estimate(plan: Plan, family: Family, answers: dict, knowledge: Knowledge, dm: DeviceModel,
              hybrid: HybridEvidence | None = None, serving: Serving | None = None) -> Estimate:
-    """The cost of one plan. `hybrid`: probes.control_summary.hybrid_evidence(...), for distilled
+    """The cost of one plan. `hybrid`: probes.summaries.control_summary.hybrid_evidence(...), for distilled
     variants; `serving`: the variant's serving cost, when already computed."""
     hw = knowledge.hardware_assumptions
     fa = knowledge.family_assumptions

@@ -1,7 +1,7 @@
 """Probe measurements as the rubric reads them: the typed evidence, and the one place that reads it.
 
     TrainingEvidence, ConditioningEvidence, SteeringEvidence, HybridEvidence   # built by the probes'
-        summaries (probes/training_summary.py, probes/control_summary.py) from a validated file
+        summaries (probes/summaries/training_summary.py, probes/summaries/control_summary.py) from a validated file
     training_for(evidence, "gan")          # TrainingFamily or None
     class_support(evidence, "diffusion")   # Reading: support on the published 0–1 scale, words, figure
     relevance(knowledge, section, resolution, params)   # how far a measurement speaks for a plan
@@ -42,7 +42,7 @@ class Scale:
 
 @dataclass(frozen=True)
 class TrainingFamily:
-    """One family's training-probe measurements (probes.training_summary)."""
+    """One family's training-probe measurements (probes.summaries.training_summary)."""
     runs: int | None
     divergence_rate: float | None
     relative_spread_full_data: float | None
@@ -162,7 +162,7 @@ class SteeringEvidence:
 
 @dataclass(frozen=True)
 class HybridEvidence:
-    """The distilled student reported by probes.control_summary.hybrid_evidence, its teacher, the GAN."""
+    """The distilled student reported by probes.summaries.control_summary.hybrid_evidence, its teacher, the GAN."""
     student_nfe: int
     student_fid: float
     student_latency_ms_per_sample: float

@@ -18,11 +18,11 @@ def defaults():
 
 @pytest.fixture(autouse=True, scope="session")
 def _own_probe_lock(tmp_path_factory):
-    """Each test session its own machine lock (probes/machine_lock.py), so that two test runs on
+    """Each test session its own machine lock (probes/measure/machine_lock.py), so that two test runs on
     one machine (or a test run beside a real probe) do not refuse each other."""
     import os
 
-    from probes.machine_lock import LOCK_ENV
+    from probes.measure.machine_lock import LOCK_ENV
 
     before = os.environ.get(LOCK_ENV)
     os.environ[LOCK_ENV] = str(tmp_path_factory.mktemp("lock") / "genarch-probe.lock")

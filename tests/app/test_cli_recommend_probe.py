@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.cli import main
-from probes.cost_fit import fit_cost_model
+from probes.summaries.cost_fit import fit_cost_model
 from probes.results import new_results, write_probe_results
 
 from tests.conftest import EXAMPLES

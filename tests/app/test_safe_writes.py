@@ -151,7 +151,7 @@ def test_probe_results_go_through_the_helper(tmp_path):
 def test_architecture_flops_writes_no_fixed_tmp_name_and_refuses_a_fifo_before_counting(tmp_path, monkeypatch,
                                                                                        capsys):
     pytest.importorskip("torch")
-    from probes import architecture_flops
+    from probes.measure import architecture_flops
 
     assert not os.path.isabs(architecture_flops.DEFAULT_OUT)
     monkeypatch.setattr(architecture_flops, "measure", lambda only: pytest.fail("must refuse first"))
@@ -182,7 +182,7 @@ def test_calibration_goes_through_the_helper(tmp_path, monkeypatch):
 # --- the probe lock -------------------------------------------------------------------------------
 
 def test_the_lock_follows_no_planted_symlink(tmp_path, monkeypatch):
-    from probes import machine_lock
+    from probes.measure import machine_lock
 
     victim = _victim(tmp_path)
     lock = tmp_path / "genarch-probe.lock"
@@ -194,7 +194,7 @@ def test_the_lock_follows_no_planted_symlink(tmp_path, monkeypatch):
 
 
 def test_the_lock_is_not_truncated_and_names_its_holder(tmp_path, monkeypatch):
-    from probes import machine_lock
+    from probes.measure import machine_lock
 
     lock = tmp_path / "genarch-probe.lock"
     monkeypatch.setenv(machine_lock.LOCK_ENV, str(lock))
@@ -207,7 +207,7 @@ def test_the_lock_is_not_truncated_and_names_its_holder(tmp_path, monkeypatch):
 
 
 def test_the_default_lock_lives_in_a_private_folder(tmp_path, monkeypatch):
-    from probes import machine_lock
+    from probes.measure import machine_lock
 
     monkeypatch.delenv(machine_lock.LOCK_ENV)
     runtime = tmp_path / "run"

@@ -12,7 +12,7 @@ from probes.results import load_probe_results
 
 @pytest.fixture
 def results_file(tmp_path, synthetic_rows):
-    from probes.cost_fit import fit_cost_model
+    from probes.summaries.cost_fit import fit_cost_model
     from probes.results import new_results, write_probe_results
 
     rows = synthetic_rows(1.0, 1e11)
@@ -86,7 +86,7 @@ def test_probe_bad_input_exits_2(tmp_path, capsys, argv):
 
 
 def test_probe_while_another_probe_runs_exits_2_with_one_line(tmp_path, capsys):
-    from probes.machine_lock import exclusive_machine
+    from probes.measure.machine_lock import exclusive_machine
 
     with exclusive_machine(str(tmp_path / "other")):
         assert main(["probe", "--only", "inference", "--device", "cpu", "--out", str(tmp_path / "run")]) == 2

@@ -16,9 +16,9 @@ pytest.importorskip("torch_fidelity")
 from probes.conditioning import class_metrics, run_conditioning  # noqa: E402
 from probes.control_settings import ConditioningSettings, conditioning_settings  # noqa: E402
 from probes.control_models import control_data, domain_classifier  # noqa: E402
-from probes.control_summary import conditioning_evidence  # noqa: E402
-from probes.ref_cond_diffusion import CondDenoiserConfig, GuidedDenoiser, drop_labels, forwards_per_step  # noqa: E402
-from probes.ref_diffusion import DenoiserConfig  # noqa: E402
+from probes.summaries.control_summary import conditioning_evidence  # noqa: E402
+from probes.models.ref_cond_diffusion import CondDenoiserConfig, GuidedDenoiser, drop_labels, forwards_per_step  # noqa: E402
+from probes.models.ref_diffusion import DenoiserConfig  # noqa: E402
 from probes.results import write_probe_results  # noqa: E402
 from probes.runner import ProbeContext  # noqa: E402
 

@@ -10,13 +10,13 @@ from tests.probes.conftest import run_probe_in_memory
 pytest.importorskip("torch_fidelity")
 
 from probes.control_models import clipped_ddim, control_data, reference_model  # noqa: E402
-from probes.control_summary import hybrid_evidence  # noqa: E402
-from probes.distillation import (_Schedule, grid, progressive_distill, student_scheduler, to_x,  # noqa: E402
+from probes.summaries.control_summary import hybrid_evidence  # noqa: E402
+from probes.models.distillation import (_Schedule, grid, progressive_distill, student_scheduler, to_x,  # noqa: E402
                                  two_step_target)
 from probes.control_settings import HybridSettings, hybrid_settings  # noqa: E402
 from probes.hybrid import run_hybrid  # noqa: E402
-from probes.ref_diffusion import Denoiser  # noqa: E402
-from probes.sampling import count_forwards, sample  # noqa: E402
+from probes.models.ref_diffusion import Denoiser  # noqa: E402
+from probes.models.sampling import count_forwards, sample  # noqa: E402
 
 # Reference models as test_steering's (one training per pytest process); teacher 4 -> 2 -> 1.
 TINY = HybridSettings(resolution=16, gan_steps=100, diffusion_steps=100, teacher_nfe=4, student_nfes=(2, 1),

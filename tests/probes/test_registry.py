@@ -9,9 +9,9 @@ import pytest
 from app.cli import main
 from probes import registry
 from probes.config import resolve_config
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from probes.registry import PROBES, get_probe, probe_names, register_probe
-from probes.training_summary import training_evidence
+from probes.summaries.training_summary import training_evidence
 
 
 def test_every_probe_has_one_spec_and_one_run_function():

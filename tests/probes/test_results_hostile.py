@@ -95,7 +95,7 @@ def _finite_tree(tree) -> bool:
 def _consume(results: dict) -> None:
     """What the commands and the app do with a file that passed: evidence, prediction, decision."""
     from app.analysis import analyse
-    from probes.cost_model import predict
+    from probes.summaries.cost_model import predict
     from reports.probe_view import ProbeSet, inference_records, machine_summary, training_summary
     from rubric import answers
 

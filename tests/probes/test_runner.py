@@ -74,7 +74,7 @@ def test_without_resume_the_file_starts_over(tiny, tmp_path):
 
 
 def test_a_second_probe_on_the_machine_stops_at_once_and_touches_nothing(tiny, tmp_path):
-    from probes.machine_lock import ProbeBusy, exclusive_machine
+    from probes.measure.machine_lock import ProbeBusy, exclusive_machine
 
     first = tmp_path / "first" / "probe-results.json"
     second = str(tmp_path / "probe-results.json")

@@ -9,9 +9,9 @@ from tests.probes.conftest import run_probe_in_memory
 
 pytest.importorskip("torch_fidelity")
 
-from probes.control_summary import steering_evidence  # noqa: E402
-from probes.ref_diffusion import DenoiserConfig, build_denoiser  # noqa: E402
-from probes.ref_gan import GANConfig, Generator  # noqa: E402
+from probes.summaries.control_summary import steering_evidence  # noqa: E402
+from probes.models.ref_diffusion import DenoiserConfig, build_denoiser  # noqa: E402
+from probes.models.ref_gan import GANConfig, Generator  # noqa: E402
 from probes.control_settings import MASKS, SteeringSettings  # noqa: E402
 from probes.steering import gan_latent_inpaint, known_mask, paired_with_floor, repaint, run_steering  # noqa: E402
 

@@ -11,8 +11,8 @@ import torch
 pytest.importorskip("torch_fidelity")
 
 from probes.config import TrainingSettings, resolve_config  # noqa: E402
-from probes.data import load_builtin_digits  # noqa: E402
-from probes.fidelity import train_domain_extractor  # noqa: E402
+from probes.measure.data import load_builtin_digits  # noqa: E402
+from probes.measure.fidelity import train_domain_extractor  # noqa: E402
 from probes.results import load_probe_results  # noqa: E402
 from probes.runner import run_probes  # noqa: E402
 from probes.training import train_run  # noqa: E402

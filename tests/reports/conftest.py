@@ -103,7 +103,7 @@ def png_bytes(size: int = 16) -> bytes:
 
 def with_training(results: dict) -> dict:
     """`results` plus a training section in the shape probes/training.py and
-    probes/training_summary.py write: two families, two dataset sizes, one seed."""
+    probes/summaries/training_summary.py write: two families, two dataset sizes, one seed."""
     import base64
 
     runs = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence
 from reports.markdown import render as render_markdown
 from reports.text import evidence_lines, render
 from rubric import contract, engine

@@ -1,7 +1,7 @@
 """Controllability and hybrid measurements in the decision: the conditioning criterion
 blends measured class accuracy and inpainting, and the hybrid's steps, distillation cost,
 fidelity and diversity come from the hybrid probe. Evidence is built from results sections by
-probes.control_summary (torch-free), as `genarch recommend --probe-results` does.
+probes.summaries.control_summary (torch-free), as `genarch recommend --probe-results` does.
 
 A measurement weighs evidence_weight × relevance (criteria.yaml evidence_relevance): the tests
 recompute the relevance by hand from the evidence's `scale` (bundled data or the team's own, the
@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from rubric import engine, estimates, knowledge
 from rubric.answers import validate
 from rubric.measured import Scale
@@ -20,7 +20,7 @@ from rubric.measured import Scale
 KB = knowledge.load()
 W = KB.evidence_weight
 DATA = {"name": "digits (test)", "classes": 10}
-# The team's own images (`--data DIR`): probes/data.py names such data "folder DIR (n images)".
+# The team's own images (`--data DIR`): probes/measure/data.py names such data "folder DIR (n images)".
 OWN_DATA = {"name": "folder /data/team (test)", "classes": 10}
 ENV = {"device_name": "Test CPU"}
 PROBE_PARAMS = 177_553  # the conditioning probe's reference GAN on the digits (fixtures)
@@ -282,7 +282,7 @@ def test_a_digits_probe_moves_an_sdxl_1024_product_less_than_a_64_px_one():
         a = {**answers, "resolution": resolution}
         prior = engine.decide(validate(a))
         # RePaint closes none of the gap, on the bundled digits at 16 px (probes/control_settings.py)
-        # with 0.18 M-parameter reference models, the side recorded with the data as probes/data.py does
+        # with 0.18 M-parameter reference models, the side recorded with the data as probes/measure/data.py does
         d = decide(a, steering=steering_results(repaint=0.4, latent=0.9, data={**DATA, "resolution": 16}))
         assert d.evidence["steering"].scale == Scale(resolution=16, params=PROBE_PARAMS, own_data=False)
         est = d.estimates["diffusion"]

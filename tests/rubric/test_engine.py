@@ -46,7 +46,7 @@ def test_weight_rules(defaults):
 
 def test_flops_scaling_reproduces_the_computed_vae_decoder_at_1024():
     vae = KB.architectures["sd_vae_decoder"]
-    # probes.architecture_flops counted 10.47 TFLOP at 1024² (2.5145 TFLOP at 512²).
+    # probes.measure.architecture_flops counted 10.47 TFLOP at 1024² (2.5145 TFLOP at 512²).
     assert estimates.architecture_flops(vae, 1024) == pytest.approx(10.47e12, rel=0.01)
     assert estimates.architecture_flops(vae, 512) == pytest.approx(vae.flops_per_forward)
 

@@ -9,8 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
-from probes.training_summary import training_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from probes.summaries.training_summary import training_evidence
 from rubric import measured
 from rubric.knowledge import load as load_knowledge
 from rubric.measured import HybridEvidence, Scale, TrainingFamily

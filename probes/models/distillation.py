@@ -36,7 +36,7 @@ import torch
 
 from probes.training import optimise
 from probes.control_models import clipped_ddim
-from probes.sampling import NUM_TRAIN_TIMESTEPS, make_scheduler
+from probes.models.sampling import NUM_TRAIN_TIMESTEPS, make_scheduler
 
 
 def student_scheduler(prediction: str = "v_prediction"):

@@ -1,15 +1,15 @@
 """A small pixel-space diffusion denoiser whose width, depth and resolution scale from one config.
 
-    from probes.ref_diffusion import DenoiserConfig, build_denoiser, DIFFUSION_SIZES
+    from probes.models.ref_diffusion import DenoiserConfig, build_denoiser, DIFFUSION_SIZES
     unet = build_denoiser(DIFFUSION_SIZES["s"]); eps = unet(x_t, t).sample
 
 The network is diffusers' `UNet2DModel`: the DDPM UNet (Ho et al. 2020, arxiv 2006.11239) with
 residual blocks, a sinusoidal time embedding and self-attention at the coarse levels. At
 base_width=128, mults (1, 2, 2, 2), two blocks per level and attention at 16x16 it is exactly
-`google/ddpm-cifar10-32` (35.7 M parameters, 12.4 GFLOP per forward; probes/architecture_flops.py).
+`google/ddpm-cifar10-32` (35.7 M parameters, 12.4 GFLOP per forward; probes/measure/architecture_flops.py).
 The smaller sizes are narrower copies of that layout so the probe runs in seconds on a CPU.
 
-One sample costs NFE forwards of this network; the sampler (probes/sampling.py) chooses which
+One sample costs NFE forwards of this network; the sampler (probes/models/sampling.py) chooses which
 timesteps. FLOPs grow as width^2 x resolution^2 (attention as resolution^4 at its level).
 """
 from __future__ import annotations

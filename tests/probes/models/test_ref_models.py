@@ -5,10 +5,10 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from probes.ref_diffusion import DIFFUSION_SIZES, DenoiserConfig, build_denoiser
-from probes.ref_gan import (GAN_SIZES, Discriminator, GANConfig, Generator, d_hinge_loss,
+from probes.models.ref_diffusion import DIFFUSION_SIZES, DenoiserConfig, build_denoiser
+from probes.models.ref_gan import (GAN_SIZES, Discriminator, GANConfig, Generator, d_hinge_loss,
                             g_hinge_loss)
-from probes.sampling import SCHEDULERS, count_forwards, make_scheduler, sample
+from probes.models.sampling import SCHEDULERS, count_forwards, make_scheduler, sample
 
 
 def flops_on_meta(build, make_input):

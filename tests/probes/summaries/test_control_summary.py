@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
+from probes.summaries.control_summary import conditioning_evidence, hybrid_evidence, steering_evidence
 from rubric.measured import WorstClass
 
 
@@ -83,7 +83,7 @@ def test_the_scale_carries_the_data_and_the_largest_reference_model():
     import json
     from pathlib import Path
 
-    results = json.loads((Path(__file__).parents[1] / "fixtures" / "probe-results-control.json").read_text())
+    results = json.loads((Path(__file__).parents[2] / "fixtures" / "probe-results-control.json").read_text())
     for name, extract in (("conditioning", conditioning_evidence), ("steering", steering_evidence),
                           ("hybrid", hybrid_evidence)):
         scale = extract(results).scale
@@ -97,8 +97,8 @@ def test_the_scale_carries_the_side_the_probe_measured_at():
     import json
     from pathlib import Path
 
-    results = json.loads((Path(__file__).parents[1] / "fixtures" / "probe-results-control.json").read_text())
-    # probes write the side with the data summary (probes/data.py), not at the section's top level
+    results = json.loads((Path(__file__).parents[2] / "fixtures" / "probe-results-control.json").read_text())
+    # probes write the side with the data summary (probes/measure/data.py), not at the section's top level
     assert results["steering"]["data"]["resolution"] == 16 and "resolution" not in results["steering"]
     for extract in (conditioning_evidence, steering_evidence, hybrid_evidence):
         assert extract(results).scale.resolution == 16

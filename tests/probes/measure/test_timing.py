@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.utils.benchmark as benchmark
 
-from probes.timing import summarize, time_call, time_once
+from probes.measure.timing import summarize, time_call, time_once
 
 
 def test_summarize_literal_values():

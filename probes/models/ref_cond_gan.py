@@ -1,9 +1,9 @@
 """A class-conditional GAN: conditional-BatchNorm generator, projection discriminator.
 
-    from probes.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator
+    from probes.models.ref_cond_gan import CondGANConfig, CondGenerator, ProjectionDiscriminator
     g = CondGenerator(config); images = g(torch.randn(4, config.gan.z_dim), labels)
 
-The layout is the reference DCGAN (probes/ref_gan.py) with the class fed in the two ways of
+The layout is the reference DCGAN (probes/models/ref_gan.py) with the class fed in the two ways of
 Miyato & Koyama 2018 ("cGANs with projection discriminator", arxiv 1802.05637), the recipe behind
 SNGAN's and BigGAN's class-conditional ImageNet models:
 - generator: conditional BatchNorm (de Vries et al. 2017, arxiv 1707.00683): every BatchNorm's
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
-from probes.ref_gan import GANConfig
+from probes.models.ref_gan import GANConfig
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class CondGenerator(nn.Module):
         super().__init__()
         self.config = config
         g, w = config.gan, config.gan.widths()
-        # the same convolutions as probes.ref_gan.Generator: 4x4 seed, one x2 stage per doubling
+        # the same convolutions as probes.models.ref_gan.Generator: 4x4 seed, one x2 stage per doubling
         self.convs = nn.ModuleList([nn.ConvTranspose2d(g.z_dim, w[0], 4, 1, 0, bias=False)] +
                                    [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False) for a, b in zip(w[:-1], w[1:])])
         self.norms = nn.ModuleList([ConditionalBatchNorm2d(c, config.num_classes) for c in w])

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 
-from probes.data import load_image_folder, minimum_images
+from probes.measure.data import load_image_folder, minimum_images
 from rubric.errors import InputError
 
 FRACTIONS = (1.0,)  # the smallest folder the loader accepts: minimum_images((1.0,)) images

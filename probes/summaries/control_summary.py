@@ -16,7 +16,7 @@ measured time per sample at that NFE over the student's, on the same device and 
 """
 from __future__ import annotations
 
-from probes.training_summary import measured_scale, measured_where
+from probes.summaries.training_summary import measured_scale, measured_where
 from rubric.measured import (ClassAccuracy, Completion, ConditioningEvidence, GuidedClassAccuracy, HybridEvidence,
                              PairedComparison, SteeringEvidence, WorstClass)
 

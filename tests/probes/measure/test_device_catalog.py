@@ -1,10 +1,10 @@
-"""probes/device.py reads peak rates from the one hardware catalog (rubric/data/hardware.yaml),
+"""probes/measure/device.py reads peak rates from the one hardware catalog (rubric/data/hardware.yaml),
 matching the names torch reports to its entries with the rubric's own Knowledge.gpu_id."""
 from __future__ import annotations
 
 import pytest
 
-from probes import device as dev
+from probes.measure import device as dev
 from rubric import knowledge
 from rubric.estimates import match_device
 

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from probes.data import ImageData, to_uint8
+from probes.measure.data import ImageData, to_uint8
 
 EXTRACTOR_NAME = "genarch-domain"
 FEATURE_DIM = 64

@@ -5,7 +5,7 @@
 NFE (network forward evaluations per sample) is the latency axis of diffusion: a sample costs NFE
 denoiser forwards plus NFE scheduler steps, so it is an argument, never a default buried in a
 pipeline. Classifier-free guidance would double the forwards per step; these reference models are
-unconditional, and the cost model applies the doubling (probes/cost_model.py).
+unconditional, and the cost model applies the doubling (probes/summaries/cost_model.py).
 
 Schedulers are diffusers' own (no hand-written samplers), built by name with DDPM's training
 noise schedule (1000 steps, linear betas 1e-4..0.02; arxiv 2006.11239):

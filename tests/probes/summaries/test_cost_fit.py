@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from probes.cost_fit import fit_cost_model, fit_points
+from probes.summaries.cost_fit import fit_cost_model, fit_points
 
 
 @given(overhead=st.floats(0.01, 50.0), rate=st.floats(1e9, 1e15))

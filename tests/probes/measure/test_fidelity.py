@@ -6,8 +6,8 @@ import torch
 
 pytest.importorskip("torch_fidelity")
 
-from probes.data import load_builtin_digits  # noqa: E402
-from probes.fidelity import mode_coverage, quality_metrics, train_domain_extractor  # noqa: E402
+from probes.measure.data import load_builtin_digits  # noqa: E402
+from probes.measure.fidelity import mode_coverage, quality_metrics, train_domain_extractor  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The probe's cost model: predicting time per sample of any network from its FLOPs, batch and
-family, by pure arithmetic on the parameters `genarch probe` fitted (probes/cost_fit.py).
+family, by pure arithmetic on the parameters `genarch probe` fitted (probes/summaries/cost_fit.py).
 
     predict(cost_model, flops_per_forward=803e9, nfe=25, batch=1, architecture="diffusion")
     device_profile(cost_model)
@@ -23,10 +23,10 @@ All four are >= 0. `effective_flop_per_s` is the batch-1 rate, 1 / (the two per-
 (overhead + B x F / rate) is then exact at batch 1 and conservative above it. Files written
 before the per-call FLOP term carry three coefficients; they read as a zero per-call FLOP term.
 
-Each family's fit describes the layer mix of its reference models (DCGAN's transposed
-convolutions; DDPM's UNet of residual blocks and attention, probes/ref_*.py). Generators of another
-mix run their FLOPs at another rate: on a CPU an upsample-and-convolve GAN (SNGAN, CycleGAN)
-does 3-4x more FLOP/s at batch 1 than a transposed-convolution one (benchmarks/bench_probe_extrapolation.py).
+Each family's fit describes the layer mix of its reference models (probes/models/ref_*.py:
+DCGAN's transposed convolutions; DDPM's UNet of residual blocks and attention). Generators of
+another mix run their FLOPs at another rate: on a 2-core CPU the GAN fit puts upsample-and-convolve
+generators (SNGAN, CycleGAN) at batch 1 1.6-1.7x too slow (benchmarks/bench_probe_extrapolation.py).
 
 A prediction says what lies outside what was measured (`outside`): FLOPs per forward or a batch
 beyond the fitted rows, or another family's fit. Its interval is the bootstrap's 5-95% range

@@ -5,7 +5,7 @@
 * Stability per family: share of runs that diverged (NaN, or a discriminator whose hinge loss
   collapsed), seed-to-seed spread of final FID at each dataset size, GAN loss oscillation, and
   mode coverage (classes covered, KL from the real class histogram).
-* Data needs per family: FID against training-set size as a power law (probes/data_needs.py),
+* Data needs per family: FID against training-set size as a power law (probes/summaries/data_needs.py),
   and the images needed to reach a target quality Q: by default 1.25 × the best mean final FID
   any family reached on the full training split, so that Q is reachable and the families are
   compared at one quality.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import statistics
 
-from probes.data_needs import fit_power_law, images_needed, predict_fid
+from probes.summaries.data_needs import fit_power_law, images_needed, predict_fid
 from rubric.measured import Scale, TrainingEvidence, TrainingFamily
 
 TARGET_FACTOR = 1.25

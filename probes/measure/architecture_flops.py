@@ -1,7 +1,7 @@
 """FLOPs and parameter counts of real production architectures, without downloading weights.
 
-    python -m probes.architecture_flops            # prints a table, writes ./genarch-arch-flops.json
-    python -m probes.architecture_flops --out F.json
+    python -m probes.measure.architecture_flops            # prints a table, writes ./genarch-arch-flops.json
+    python -m probes.measure.architecture_flops --out F.json
 
 Each architecture is built by diffusers from the config dict written below (copied from the
 model's `config.json` on the Hugging Face Hub, so nothing is fetched) on the meta device:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from probes.data_needs import fit_power_law, images_needed, predict_fid
+from probes.summaries.data_needs import fit_power_law, images_needed, predict_fid
 
 
 def test_recovers_a_known_power_law():

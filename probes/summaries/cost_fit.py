@@ -1,4 +1,4 @@
-"""Fitting the cost model (probes/cost_model.py) to the inference probe's rows: the probe side.
+"""Fitting the cost model (probes/summaries/cost_model.py) to the inference probe's rows: the probe side.
 
     cm = fit_cost_model(results["inference"], device_name, device_kind)
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import nnls
 
-from probes.cost_model import MODEL, THETA_NAMES
+from probes.summaries.cost_model import MODEL, THETA_NAMES
 
 MIN_BAND = 0.05  # even a perfect fit is not better than run-to-run noise on a shared machine
 BOOTSTRAP_REFITS = 100

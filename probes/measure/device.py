@@ -9,7 +9,7 @@ import platform
 
 import torch
 
-from probes.host import cpu_name
+from probes.measure.host import cpu_name
 from rubric import knowledge as kb
 from rubric.errors import InputError
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from probes.cost_fit import fit_cost_model
-from probes.cost_model import device_profile, outside_measured, predict
+from probes.summaries.cost_fit import fit_cost_model
+from probes.summaries.cost_model import device_profile, outside_measured, predict
 from rubric.estimates import usd_per_1k_samples
 from rubric.errors import InputError
 
@@ -72,7 +72,7 @@ def test_empty_cost_model_is_an_input_error():
 
 
 def test_torch_free_modules_do_not_import_torch():
-    code = ("import sys, probes.cost_model, probes.results, probes.config, probes.registry, "
+    code = ("import sys, probes.summaries.cost_model, probes.results, probes.config, probes.registry, "
             "reports.probe_table, app.cmd_estimate, app.cmd_probe; "
             "bad = [m for m in ('torch', 'diffusers', 'numpy') if m in sys.modules]; "
             "assert not bad, bad")

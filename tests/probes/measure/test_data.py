@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from probes.data import MIN_HELD_OUT, load_builtin_digits, load_image_folder, minimum_images, to_uint8
+from probes.measure.data import MIN_HELD_OUT, load_builtin_digits, load_image_folder, minimum_images, to_uint8
 from rubric.errors import InputError
 
 

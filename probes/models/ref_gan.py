@@ -1,6 +1,6 @@
 """A DCGAN-style GAN whose width, depth and resolution scale from one dataclass config.
 
-    from probes.ref_gan import GANConfig, Generator, Discriminator, GAN_SIZES
+    from probes.models.ref_gan import GANConfig, Generator, Discriminator, GAN_SIZES
     g = Generator(GAN_SIZES["s"]); images = g(torch.randn(4, g.config.z_dim))
 
 The generator is DCGAN's (Radford et al. 2015, arxiv 1511.06434): a 4x4 seed from the latent,

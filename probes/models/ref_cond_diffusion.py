@@ -1,10 +1,10 @@
 """A class-conditional pixel-space denoiser with classifier-free guidance, from one dataclass config.
 
-    from probes.ref_cond_diffusion import CondDenoiserConfig, build_cond_denoiser, GuidedDenoiser
+    from probes.models.ref_cond_diffusion import CondDenoiserConfig, build_cond_denoiser, GuidedDenoiser
     unet = build_cond_denoiser(config)
     eps = GuidedDenoiser(unet, labels, guidance_scale=3.0, null_class=config.null_class)(x_t, t)
 
-The network is the reference denoiser (probes/ref_diffusion.py, diffusers' `UNet2DModel`) with a
+The network is the reference denoiser (probes/models/ref_diffusion.py, diffusers' `UNet2DModel`) with a
 learned class embedding added to the time embedding (`num_class_embeds`, as in the class-
 conditional ADM of Dhariwal & Nichol 2021, arxiv 2105.05233). One extra embedding is the *null*
 class: training replaces the label with it for a share `p_uncond` of examples, so one network
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
-from probes.ref_diffusion import DenoiserConfig
+from probes.models.ref_diffusion import DenoiserConfig
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def forwards_per_step(guidance_scale: float) -> int:
 
 
 class GuidedDenoiser:
-    """Callable `(x_t, t) -> guided noise prediction` for `probes.sampling.sample`."""
+    """Callable `(x_t, t) -> guided noise prediction` for `probes.models.sampling.sample`."""
 
     def __init__(self, unet, labels: torch.Tensor, guidance_scale: float, null_class: int):
         if guidance_scale < 0:
