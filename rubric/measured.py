@@ -411,17 +411,17 @@ def student(evidence: Mapping[str, Any], score: str, teacher_score: float) -> Re
         return None
     steps = f"the {m.student_nfe}-step student"
     if score == "fidelity" and m.student_fid and m.teacher_fid:
-        kept = min(1.0, m.teacher_fid / m.student_fid)
-        value = teacher_score * kept
-        return Reading(value, f"measured: {steps}'s FID {m.student_fid:.3g} against its {m.teacher_nfe}-step "
-                              f"teacher's {m.teacher_fid:.3g} keeps {kept:.0%} of the teacher's "
-                              f"{teacher_score:.2f} -> {value:.2f}",
-                       ("student FID", round(m.student_fid, 3), ""), "hybrid")
+        return _kept(teacher_score, m.teacher_fid / m.student_fid, f"{steps}'s FID {m.student_fid:.3g}",
+                     f"{m.teacher_nfe}-step teacher's {m.teacher_fid:.3g}", ("student FID", round(m.student_fid, 3), ""))
     if score == "diversity" and m.student_recall is not None and m.teacher_recall:
-        kept = min(1.0, m.student_recall / m.teacher_recall)
-        value = teacher_score * kept
-        return Reading(value, f"measured: {steps}'s recall {m.student_recall:.2f} against its teacher's "
-                              f"{m.teacher_recall:.2f} keeps {kept:.0%} of the teacher's {teacher_score:.2f} "
-                              f"-> {value:.2f}",
-                       ("student recall", round(m.student_recall, 3), ""), "hybrid")
+        return _kept(teacher_score, m.student_recall / m.teacher_recall, f"{steps}'s recall {m.student_recall:.2f}",
+                     f"teacher's {m.teacher_recall:.2f}", ("student recall", round(m.student_recall, 3), ""))
     return None
+
+
+def _kept(teacher_score: float, ratio: float, student_text: str, teacher_text: str, figure: tuple) -> Reading:
+    """The teacher's score times the share of its quality the student kept (never above 1)."""
+    kept = min(1.0, ratio)
+    value = teacher_score * kept
+    return Reading(value, f"measured: {student_text} against its {teacher_text} keeps {kept:.0%} of the teacher's "
+                          f"{teacher_score:.2f} -> {value:.2f}", figure, "hybrid")
