@@ -93,30 +93,29 @@ class ProbeSpec:
         _RUNNERS[self.name](context)
 
 
-# In the order they run (cheap measurements first). Quick-profile seconds: benchmarks/bench_probe_quick.py
-# --only all on a 2-core CPU; conditioning re-timed with its per-class quality by `genarch probe --only
-# conditioning --profile quick --device cpu` (61 s). They weight the progress bar across probes, and
-# the Probes page quotes them.
+# In the order they run (cheap measurements first). Quick-profile seconds: `python
+# benchmarks/bench_probe_quick.py --only all` on a 2-core CPU with nothing else running (290 s in
+# all). They weight the progress bar across probes, and the Probes page quotes them.
 PROBES: dict[str, ProbeSpec] = {spec.name: spec for spec in (
     ProbeSpec("inference", "probes.inference",
               "latency per NFE, throughput, peak memory and FLOP/s of reference GANs and denoisers",
-              84, _device_profile, "measurements", _inference_rows, _inference_rows_done),
+              55, _device_profile, "measurements", _inference_rows, _inference_rows_done),
     ProbeSpec("training", "probes.training",
               "training stability, learning curves, mode coverage and data needs of reference GANs and "
               "denoisers, with torch-fidelity metrics",
-              172, training_evidence, "training runs", _training_runs, _training_runs_done),
+              106, training_evidence, "training runs", _training_runs, _training_runs_done),
     ProbeSpec("conditioning", "probes.conditioning",
               "class-conditional GAN (projection D) and diffusion (classifier-free guidance): conditional "
               "accuracy, per-class quality and diversity, guidance scale and cost",
-              61, conditioning_evidence),
+              46, conditioning_evidence),
     ProbeSpec("steering", "probes.steering",
               "post-hoc steering without retraining: inpainting with the unconditional denoiser (RePaint) "
               "vs the GAN's latent optimisation; quality of the completion, time per sample",
-              60, steering_evidence),
+              44, steering_evidence),
     ProbeSpec("hybrid", "probes.hybrid",
               "progressive distillation of the reference denoiser to 1-4 steps: quality against NFE for "
               "teacher, student and GAN on the same data, and the distillation's training cost",
-              49, hybrid_evidence),
+              36, hybrid_evidence),
 )}
 
 _RUNNERS: dict[str, Callable] = {}
