@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_catalog(args: argparse.Namespace, knowledge) -> int:
+    from reports.cells import ms
     from rubric import latency_model as lm
     from rubric.estimates import serving_dtype, usd_per_1k_samples
 
@@ -155,7 +156,7 @@ def _run_catalog(args: argparse.Namespace, knowledge) -> int:
         ],
     }
     return _emit(out, args.format,
-                 f"{_ms(per_sample_ms)} per sample (90% interval {_ms(low)} to {_ms(high)}) for {model} on "
+                 f"{ms(per_sample_ms)} per sample (90% interval {ms(low)} to {ms(high)}) for {model} on "
                  f"{device.name}, {resolution}², {steps} step{'s' if steps > 1 else ''}"
                  f"{', guided' if guidance else ''}, batch {batch}, {dtype}, {stack}",
                  ["basis: catalog (calibrated on published measurements)",
@@ -176,10 +177,6 @@ def _emit(out: dict, output_format: str, headline: str, tail: list[str]) -> int:
     for line in tail:
         print(line)
     return 0
-
-
-def _ms(value: float) -> str:
-    return f"{value / 1000:.3g} s" if value >= 1000 else f"{value:.3g} ms"
 
 
 def _run_probe(args: argparse.Namespace) -> int:

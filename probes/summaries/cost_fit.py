@@ -52,8 +52,10 @@ def _nnls(points: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _relative_residuals(theta: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """measured / fitted - 1 per row; 1 where the fit gives no time at all."""
     predicted = _design(points) @ theta
-    return np.where(predicted > 0, points[:, 2] / np.where(predicted > 0, predicted, 1.0) - 1.0, 1.0)
+    ratio = np.divide(points[:, 2], predicted, out=np.full(len(points), 2.0), where=predicted > 0)
+    return ratio - 1.0
 
 
 def _robust_fit(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +82,8 @@ def fit_points(points: list[tuple[float, float, float]], seed: int = 0) -> dict:
     residuals = _relative_residuals(theta, p)
     # The band describes calls like the ones predictions are for: inliers where counted FLOPs take
     # at least half the time. Overhead-bound calls of tiny models would otherwise set it.
-    flop_ms = theta[2] * p[:, 0] + theta[3] * p[:, 0] * p[:, 1]
-    compute_bound = np.abs(residuals[(flop_ms >= 0.5 * (_design(p) @ theta)) & (robust >= 1.0)])
+    terms = _design(p) * theta  # each row's milliseconds per term; the last two are FLOPs'
+    compute_bound = np.abs(residuals[(terms[:, 2:].sum(axis=1) >= 0.5 * terms.sum(axis=1)) & (robust >= 1.0)])
     banded = compute_bound if len(compute_bound) >= 3 else np.abs(residuals)
     band = max(MIN_BAND, float(np.quantile(banded, 0.9))) if len(p) > 3 else 0.5
     rng = np.random.default_rng(seed)
