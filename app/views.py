@@ -145,7 +145,8 @@ MACHINE_COLUMN_CONFIG = {
     "dtypes": {"width": 80}, "rows": {"label": "measurements", "width": 100},
     "complete": {"width": 75},
     "effective_tflop_per_s": {"label": "TFLOP/s", "width": 80, "type_config": {"type": "number", "format": "%.3g"},
-                              "help": "effective rate of the cost model fitted on the measurements"},
+                              "help": "FLOP rate of a batch-1 call, from the cost model fitted on the measurements "
+                                      "(the full table adds the rate of each further sample in a batch)"},
     "overhead_ms_per_forward": {"label": "ms per call", "width": 95,
                                 "type_config": {"type": "number", "format": "%.2f"},
                                 "help": "fixed overhead per network call, from the same fit"}}

@@ -178,11 +178,12 @@ def measurements(sets: list[ProbeSet], usd_per_hour: float) -> list:
         return blocks + [Paragraph("No probe results were given: the estimates use the latency model "
                                    "calibrated on published measurements; genarch probe measures a machine.")]
     rows = machine_summary(sets)
-    blocks.append(Table(("machine", "file", "kind", "torch", "dtypes", "rows", "complete", "TFLOP/s eff.",
-                         "ms/forward overhead"),
+    blocks.append(Table(("machine", "file", "kind", "torch", "dtypes", "rows", "complete", "TFLOP/s at batch 1",
+                         "TFLOP/s in a batch", "ms/forward overhead"),
                         tuple((r["machine"], r["file"], fmt(r["device_kind"]), fmt(r["torch"]), r["dtypes"],
                                str(r["rows"]), fmt(r["complete"]) + (f" ({r['stop_reason']})" if r["stop_reason"] else ""),
-                               fmt(r["effective_tflop_per_s"]), fmt(r["overhead_ms_per_forward"]))
+                               fmt(r["effective_tflop_per_s"]), fmt(r["batch_tflop_per_s"]),
+                               fmt(r["overhead_ms_per_forward"]))
                               for r in rows)))
     blocks += [Chart(k, t, s) for k, t, s in charts.probe_charts(sets, usd_per_hour)]
     training = training_summary(sets)

@@ -70,6 +70,7 @@ def machine_summary(sets: list[ProbeSet]) -> list[dict]:
         env = s.results.get("environment") or {}
         fit = s.results.get("cost_model") or {}
         rate = fit.get("effective_flop_per_s")
+        batched = ((fit.get("fits") or {}).get(fit.get("dtype")) or {}).get("throughput_flop_per_s")
         rows.append({
             "machine": s.label,
             "file": PurePath(s.source).name,
@@ -80,7 +81,8 @@ def machine_summary(sets: list[ProbeSet]) -> list[dict]:
             "rows": len(s.results.get("inference") or []),
             "complete": bool(s.results.get("complete")),
             "stop_reason": s.results.get("stop_reason"),
-            "effective_tflop_per_s": rate / 1e12 if _finite(rate) else None,
+            "effective_tflop_per_s": rate / 1e12 if _finite(rate) else None,  # at batch 1
+            "batch_tflop_per_s": batched / 1e12 if _finite(batched) else None,  # each further sample
             "overhead_ms_per_forward": fit.get("fixed_overhead_ms_per_forward"),
             "relative_band": fit.get("relative_band"),
             "seed": env.get("seed"),
